@@ -1,0 +1,32 @@
+/* linux/init: the container init's side of create. Runs in the clone of the
+ * runtime that becomes the container's first process: sets up the root,
+ * /dev, sysctls and the process, reports success or the error to the
+ * runtime, then blocks on the exec fifo until `start` and execs the workload. */
+#ifndef BULWARK_LINUX_INIT_H
+#define BULWARK_LINUX_INIT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "spec.h"
+
+struct init_ctx
+{
+  const struct spec *spec;
+  const char *bundle;
+  bool no_pivot;
+  bool in_userns;
+  int preserve_fds;    /* fds 3 .. 3+N-1 stay open for the workload */
+  int sync_fd;         /* child end of the sync socketpair */
+  int fifo_fd;         /* O_PATH fd of exec.fifo */
+  int root_dir;        /* O_PATH fd of root.path, opened with the host uid */
+};
+
+/* Never returns: execs the workload or exits non-zero (after sending the
+ * error over sync_fd while create is still waiting for it). */
+__attribute__ ((noreturn)) void init_main (const struct init_ctx *ctx);
+
+/* Close every fd >= 3 except the preserved ones and `keep` (n entries). */
+int init_close_fds (int preserve_fds, const int *keep, size_t n);
+
+#endif

@@ -1,0 +1,51 @@
+/* linux/rootfs: the container's root inside the new mount namespace.
+ * Resolving paths inside it (never out of it), propagation, the rootfs bind,
+ * masked and read-only paths, the read-only root, pivot_root / chroot. */
+#ifndef BULWARK_LINUX_ROOTFS_H
+#define BULWARK_LINUX_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "spec.h"
+
+enum rootfs_create
+{
+  ROOTFS_NO_CREATE,   /* the path must exist */
+  ROOTFS_CREATE_DIR,  /* create missing directories, the last one too */
+  ROOTFS_CREATE_FILE, /* create missing parent directories and an empty file */
+};
+
+/* Open `path` (absolute or not, taken inside the root) as O_PATH relative to
+ * rootfd with RESOLVE_IN_ROOT: symlinks and ".." cannot leave the root.
+ * Missing components are created as asked. */
+int rootfs_resolve (int rootfd, const char *path, enum rootfs_create create, int *out,
+                    struct bw_error *err);
+
+/* Same, with open flags (O_WRONLY, O_DIRECTORY, ...) instead of O_PATH. */
+int rootfs_open (int rootfd, const char *path, int flags, int *out, struct bw_error *err);
+
+/* Open root.path (relative to the bundle) as an O_PATH directory fd. Done
+ * while the runtime still has the host's uid, before it becomes the user
+ * namespace's root: the bundle may sit below directories that only host
+ * root can enter. */
+int rootfs_open_dir (const struct spec *spec, const char *bundle, int *out, struct bw_error *err);
+
+/* Apply rootfsPropagation to / and bind the root (`root_dir`, from
+ * rootfs_open_dir, opened in this mount namespace) onto itself so that it is
+ * a mount point for pivot_root. *rootfd is the new mount. */
+int rootfs_prepare (const struct spec *spec, int root_dir, int *rootfd, struct bw_error *err);
+
+/* linux.maskedPaths (files: /dev/null over them; dirs: an empty read-only
+ * tmpfs) and linux.readonlyPaths. Missing paths are skipped. */
+int rootfs_mask_paths (const struct spec *spec, int rootfd, struct bw_error *err);
+int rootfs_readonly_paths (const struct spec *spec, int rootfd, struct bw_error *err);
+
+/* root.readonly: make the root mount itself read-only. */
+int rootfs_make_readonly (int rootfd, struct bw_error *err);
+
+/* Make the root the process's / (pivot_root, or MS_MOVE + chroot with
+ * no_pivot), then apply a shared/unbindable rootfsPropagation. */
+int rootfs_enter (const struct spec *spec, int rootfd, bool no_pivot, struct bw_error *err);
+
+#endif

@@ -1,0 +1,365 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "container.h"
+#include "fdpass.h"
+#include "featureset.h"
+#include "lifecycle.h"
+#include "spec.h"
+#include "sys.h"
+
+int
+lifecycle_write_pid_file (const char *path, pid_t pid, struct bw_error *err)
+{
+  _cleanup_free_ char *tmp = NULL;
+  char buf[32];
+  int len = snprintf (buf, sizeof buf, "%d", pid);
+  if (asprintf (&tmp, "%s.tmp-%d", path, getpid ()) < 0)
+    return bw_error_set (err, ENOMEM, "pid file %s: out of memory", path);
+  _cleanup_close_ int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return bw_error_syscall (err, "open pid file %s", tmp);
+  if (write (fd, buf, len) != len || fsync (fd) < 0)
+    {
+      int ret = bw_error_syscall (err, "write pid file %s", tmp);
+      unlink (tmp);
+      return ret;
+    }
+  if (rename (tmp, path) < 0)
+    {
+      int ret = bw_error_syscall (err, "rename %s to %s", tmp, path);
+      unlink (tmp);
+      return ret;
+    }
+  return 0;
+}
+
+static void
+warn_config (void *data, const char *msg)
+{
+  struct cli_ctx *ctx = data;
+  log_msg (&ctx->log, LOG_LEVEL_WARNING, "config.json: %s", msg);
+}
+
+/* The bundle's absolute path and its parsed config, checked for what a
+ * create needs. */
+static int
+load_bundle (struct cli_ctx *ctx, const char *bundle, char **abs_bundle, char **abs_rootfs,
+             struct spec **out, struct bw_error *err)
+{
+  char path[PATH_MAX];
+  struct stat st;
+  if (!realpath (bundle ? bundle : ".", path))
+    return bw_error_syscall (err, "bundle %s", bundle ? bundle : ".");
+  if (stat (path, &st) < 0 || !S_ISDIR (st.st_mode))
+    return bw_error_set (err, ENOTDIR, "bundle %s: not a directory", path);
+
+  _cleanup_free_ char *config = NULL;
+  if (asprintf (&config, "%s/config.json", path) < 0)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  _cleanup_spec_ struct spec *spec = NULL;
+  int ret = spec_load_config (config, "config.json", &spec, err);
+  if (ret < 0)
+    return ret;
+  for (size_t i = 0; i < spec->warnings.n; i++)
+    log_msg (&ctx->log, LOG_LEVEL_WARNING, "config.json: %s", spec->warnings.v[i]);
+
+  if (!spec->root || !spec->root->path)
+    return bw_error_set (err, EINVAL, "config.json: root.path: required to create a container");
+  if (!spec->process)
+    return bw_error_set (err, EINVAL, "config.json: process: required to create a container");
+  ret = features_check_config (spec, warn_config, ctx, err);
+  if (ret < 0)
+    return bw_error_prefix (err, "config.json");
+
+  char rootfs[PATH_MAX];
+  _cleanup_free_ char *joined = NULL;
+  if (spec->root->path[0] == '/')
+    joined = strdup (spec->root->path);
+  else if (asprintf (&joined, "%s/%s", path, spec->root->path) < 0)
+    joined = NULL;
+  if (!joined)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  if (!realpath (joined, rootfs))
+    return bw_error_syscall (err, "config.json: root.path: %s", joined);
+  if (stat (rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
+    return bw_error_set (err, ENOTDIR, "config.json: root.path: %s is not a directory", rootfs);
+
+  *abs_bundle = strdup (path);
+  *abs_rootfs = strdup (rootfs);
+  if (!*abs_bundle || !*abs_rootfs)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  *out = bw_steal_ptr (spec);
+  return 0;
+}
+
+static int
+copy_annotations (struct spec_map *dst, const struct spec_map *src)
+{
+  dst->set = src->set;
+  dst->n = 0;
+  dst->items = NULL;
+  if (!src->n)
+    return 0;
+  dst->items = calloc (src->n, sizeof *dst->items);
+  if (!dst->items)
+    return -ENOMEM;
+  for (size_t i = 0; i < src->n; i++)
+    {
+      dst->items[i].key = strdup (src->items[i].key);
+      dst->items[i].value = strdup (src->items[i].value);
+      dst->n++;
+      if (!dst->items[i].key || !dst->items[i].value)
+        return -ENOMEM;
+    }
+  return 0;
+}
+
+static int
+send_pidfd (const char *socket_path, pid_t pid, struct bw_error *err)
+{
+  _cleanup_close_ int pidfd = sys_pidfd_open (pid, 0);
+  if (pidfd < 0)
+    return bw_error_syscall (err, "pidfd_open %d", pid);
+  int ret = fdpass_send_to_path (socket_path, pidfd, NULL, err);
+  return ret < 0 ? bw_error_prefix (err, "--pidfd-socket") : 0;
+}
+
+/* Undo a failed create: whatever the container module made, then the dir. */
+static void
+abandon (struct state_store *st, struct state_handle *h, struct state_record *rec)
+{
+  struct bw_error ignored = { 0 };
+  container_destroy (rec, h, true, &ignored);
+  state_container_remove (st, h, &ignored);
+}
+
+int
+lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_create_opts *o,
+                  pid_t *pid, struct bw_error *err)
+{
+  _cleanup_spec_ struct spec *spec = NULL;
+  struct state_record rec = { 0 };
+  struct state_store st = { .root_fd = -1 };
+  struct state_handle h = { .dir_fd = -1 };
+  _cleanup_free_ char *config_json = NULL;
+  struct container_create_opts copts = {
+    .console_socket = o->console_socket,
+    .preserve_fds = o->preserve_fds,
+    .no_pivot = o->no_pivot,
+    .no_new_keyring = o->no_new_keyring,
+  };
+  int ret;
+
+  /* Everything that can be checked without touching the state root comes
+   * first, so bad input leaves nothing behind. */
+  ret = state_validate_id (id, err);
+  if (ret < 0)
+    return ret;
+  if (o->preserve_fds < 0)
+    return bw_error_set (err, EINVAL, "--preserve-fds: must not be negative");
+  ret = load_bundle (ctx, o->bundle, &rec.bundle, &rec.rootfs, &spec, err);
+  if (ret < 0)
+    goto out;
+  if (spec->process->terminal.value && !o->console_socket)
+    {
+      ret = bw_error_set (err, EINVAL,
+                          "config.json: process.terminal is true but no --console-socket was given");
+      goto out;
+    }
+
+  ret = state_store_open (ctx->global.root, true, &st, err);
+  if (ret < 0)
+    goto out;
+  ret = state_container_create (&st, id, &h, err);
+  if (ret < 0)
+    goto out;
+
+  rec.id = strdup (id);
+  rec.owner = strdup ("");
+  rec.status = STATUS_CREATING;
+  ret = state_now_rfc3339 (&rec.created, err);
+  if (ret < 0)
+    goto fail;
+  if (!rec.id || !rec.owner || copy_annotations (&rec.annotations, &spec->annotations) < 0)
+    {
+      ret = bw_error_set (err, ENOMEM, "out of memory");
+      goto fail;
+    }
+  /* Written before any process exists, so that a runtime killed at any later
+   * point leaves a record that `delete --force` can clean up. */
+  ret = state_write (&h, &rec, err);
+  if (ret < 0)
+    goto fail;
+
+  ret = spec_to_json (spec, true, &config_json, err);
+  if (ret < 0)
+    goto fail;
+  ret = state_write_file (&h, "config.json", config_json, strlen (config_json), err);
+  if (ret < 0)
+    goto fail;
+
+  copts.id = id;
+  copts.bundle = rec.bundle;
+  copts.state = &h;
+  ret = container_create (spec, &copts, &rec.pid, err);
+  if (ret < 0)
+    goto fail;
+  ret = state_pid_start_time (rec.pid, &rec.pid_start_time, err);
+  if (ret < 0)
+    goto fail;
+  rec.status = STATUS_CREATED;
+  ret = state_write (&h, &rec, err);
+  if (ret < 0)
+    goto fail;
+  if (o->pidfd_socket)
+    {
+      ret = send_pidfd (o->pidfd_socket, rec.pid, err);
+      if (ret < 0)
+        goto fail;
+    }
+  if (o->pid_file)
+    {
+      ret = lifecycle_write_pid_file (o->pid_file, rec.pid, err);
+      if (ret < 0)
+        goto fail;
+    }
+  *pid = rec.pid;
+  state_handle_close (&h);
+  goto out;
+
+fail:
+  abandon (&st, &h, &rec);
+out:
+  state_record_clear (&rec);
+  state_store_close (&st);
+  return ret;
+}
+
+int
+lifecycle_open (struct cli_ctx *ctx, const char *id, struct state_store *st,
+                struct state_handle *h, struct state_record *rec, struct bw_error *err)
+{
+  int ret = state_validate_id (id, err);
+  if (ret < 0)
+    return ret;
+  ret = state_store_open (ctx->global.root, false, st, err);
+  if (ret == -ENOENT)
+    return bw_error_set (err, ENOENT, "container \"%s\" does not exist", id);
+  if (ret < 0)
+    return ret;
+  ret = state_container_open (st, id, h, err);
+  if (ret < 0)
+    {
+      state_store_close (st);
+      return ret;
+    }
+  ret = state_read (h, rec, err);
+  if (ret < 0)
+    {
+      state_handle_close (h);
+      state_store_close (st);
+      return ret;
+    }
+  return 0;
+}
+
+int
+lifecycle_start (struct cli_ctx *ctx, const char *id, struct bw_error *err)
+{
+  struct state_store st = { .root_fd = -1 };
+  struct state_handle h = { .dir_fd = -1 };
+  struct state_record rec = { 0 };
+  int ret = lifecycle_open (ctx, id, &st, &h, &rec, err);
+  if (ret < 0)
+    return ret;
+  enum container_status status = state_current_status (&rec);
+  switch (status)
+    {
+    case STATUS_CREATED:
+      ret = container_start (&h, err);
+      if (ret == 0)
+        {
+          rec.status = STATUS_RUNNING;
+          ret = state_write (&h, &rec, err);
+        }
+      break;
+    case STATUS_STOPPED:
+      ret = bw_error_set (err, EINVAL, "cannot start a container that has stopped");
+      break;
+    case STATUS_RUNNING:
+    case STATUS_PAUSED:
+      ret = bw_error_set (err, EINVAL, "cannot start an already running container");
+      break;
+    case STATUS_CREATING:
+      ret = bw_error_set (err, EINVAL, "cannot start a container in the creating state");
+      break;
+    }
+  state_record_clear (&rec);
+  state_handle_close (&h);
+  state_store_close (&st);
+  return ret;
+}
+
+int
+lifecycle_delete (struct cli_ctx *ctx, const char *id, bool force, struct bw_error *err)
+{
+  struct state_store st = { .root_fd = -1 };
+  struct state_handle h = { .dir_fd = -1 };
+  struct state_record rec = { 0 };
+  int ret = state_validate_id (id, err);
+  if (ret < 0)
+    return ret;
+  ret = state_store_open (ctx->global.root, false, &st, err);
+  if (ret == -ENOENT)
+    ret = bw_error_set (err, ENOENT, "container \"%s\" does not exist", id);
+  if (ret == 0)
+    ret = state_container_open (&st, id, &h, err);
+  if (ret < 0)
+    {
+      state_store_close (&st);
+      /* As runc: deleting a container that is already gone is not an error
+       * with --force (the containerd shim deletes twice). */
+      return ret == -ENOENT && force ? 0 : ret;
+    }
+
+  ret = state_read (&h, &rec, err);
+  if (ret < 0)
+    {
+      /* A create killed before its first state write leaves a directory
+       * with no usable record: nothing else can exist, so remove it. */
+      if (!force)
+        log_msg (&ctx->log, LOG_LEVEL_WARNING, "%s; removing it", err->msg);
+      ret = state_container_remove (&st, &h, err);
+      state_store_close (&st);
+      return ret;
+    }
+
+  enum container_status status = state_current_status (&rec);
+  if (status != STATUS_STOPPED && !force)
+    {
+      ret = bw_error_set (err, EBUSY, "cannot delete container \"%s\" that is not stopped: %s",
+                          id, state_status_name (status));
+      state_handle_close (&h);
+      goto out;
+    }
+  ret = container_destroy (&rec, &h, force, err);
+  if (ret < 0)
+    {
+      state_handle_close (&h);
+      goto out;
+    }
+  ret = state_container_remove (&st, &h, err);
+out:
+  state_record_clear (&rec);
+  state_store_close (&st);
+  return ret;
+}

@@ -1,0 +1,252 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "cleanup.h"
+#include "linux_caps.h"
+#include "linux_dev.h"
+#include "linux_init.h"
+#include "linux_mount.h"
+#include "linux_process.h"
+#include "linux_rootfs.h"
+#include "linux_sync.h"
+#include "sys.h"
+
+static int
+cmp_int (const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+int
+init_close_fds (int preserve_fds, const int *keep, size_t n)
+{
+  int sorted[8];
+  if (n > sizeof sorted / sizeof sorted[0])
+    return -EINVAL;
+  memcpy (sorted, keep, n * sizeof *keep);
+  qsort (sorted, n, sizeof *sorted, cmp_int);
+  unsigned int from = 3 + (unsigned) preserve_fds;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (sorted[i] < 0 || (unsigned) sorted[i] < from)
+        continue;
+      if ((unsigned) sorted[i] > from && sys_close_range (from, sorted[i] - 1, 0) < 0)
+        return -errno;
+      from = sorted[i] + 1;
+    }
+  if (sys_close_range (from, ~0U, 0) < 0)
+    return -errno;
+  return 0;
+}
+
+/* A procfs of the container's pid namespace that no path in the container
+ * can redirect: a fresh, detached mount. Without a pid namespace of its own
+ * (or the right to mount one) the runtime's /proc, opened before the pivot. */
+static int
+open_procfs (int *out, struct bw_error *err)
+{
+  int ret = mount_new_fs ("proc", "proc", NULL, 0,
+                          MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, out, err);
+  if (ret == 0)
+    return 0;
+  int fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct statfs sfs;
+  if (fd < 0 || fstatfs (fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+    {
+      if (fd >= 0)
+        close (fd);
+      return bw_error_set (err, ENOENT, "no procfs to use (%s)", err->msg);
+    }
+  bw_error_clear (err);
+  *out = fd;
+  return 0;
+}
+
+static int
+write_sysctls (const struct spec *spec, int procfd, struct bw_error *err)
+{
+  const struct spec_map *m = spec->linux ? &spec->linux->sysctl : NULL;
+  for (size_t i = 0; m && i < m->n; i++)
+    {
+      const char *key = m->items[i].key, *value = m->items[i].value;
+      _cleanup_free_ char *path = NULL;
+      if (!key[0] || strstr (key, "..") || key[0] == '.' || strchr (key, '/'))
+        return bw_error_set (err, EINVAL, "linux.sysctl: invalid key \"%s\"", key);
+      if (asprintf (&path, "sys/%s", key) < 0)
+        return bw_error_set (err, ENOMEM, "out of memory");
+      for (char *c = path; *c; c++)
+        if (*c == '.')
+          *c = '/';
+      struct open_how how = { .flags = O_WRONLY | O_CLOEXEC,
+                              .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
+                                         | RESOLVE_NO_MAGICLINKS };
+      _cleanup_close_ int fd = sys_openat2 (procfd, path, &how, sizeof how);
+      if (fd < 0)
+        return bw_error_syscall (err, "linux.sysctl: %s: open /proc/%s", key, path);
+      size_t len = strlen (value);
+      if (write (fd, value, len) != (ssize_t) len)
+        return bw_error_syscall (err, "linux.sysctl: %s: write \"%s\"", key, value);
+    }
+  return 0;
+}
+
+static bool
+has_ns (const struct spec *spec, enum spec_ns_type t)
+{
+  const struct spec_namespace *ns = spec_namespace_find (spec, t);
+  return ns != NULL;
+}
+
+static int
+set_names (const struct spec *spec, struct bw_error *err)
+{
+  if ((spec->hostname || spec->domainname) && !has_ns (spec, SPEC_NS_UTS))
+    return bw_error_set (err, EINVAL, "hostname: setting it needs a uts namespace");
+  if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    return bw_error_syscall (err, "hostname: sethostname \"%s\"", spec->hostname);
+  if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    return bw_error_syscall (err, "domainname: setdomainname \"%s\"", spec->domainname);
+  return 0;
+}
+
+/* Everything done inside the container's mount namespace, before the pivot. */
+static int
+setup_root (const struct init_ctx *ctx, int procfd, int *rootfd, struct bw_error *err)
+{
+  const struct spec *spec = ctx->spec;
+  int ret = rootfs_prepare (spec, ctx->root_dir, rootfd, err);
+  if (ret == 0 && !dev_spec_mounts_dev (spec))
+    ret = dev_mount_tmpfs (*rootfd, err);
+  for (size_t i = 0; ret == 0 && i < spec->n_mounts; i++)
+    {
+      ret = mount_one (&spec->mounts[i], *rootfd, ctx->bundle, ctx->in_userns, err);
+      if (ret < 0)
+        bw_error_prefix (err, "mounts[%zu]", i);
+    }
+  if (ret == 0)
+    ret = dev_populate (spec, *rootfd, ctx->in_userns, err);
+  if (ret == 0)
+    ret = write_sysctls (spec, procfd, err);
+  if (ret == 0)
+    ret = process_set_oom_score_adj (spec->process, procfd, err);
+  if (ret == 0)
+    ret = process_make_cwd (spec->process, *rootfd, err);
+  if (ret == 0)
+    ret = rootfs_mask_paths (spec, *rootfd, err);
+  if (ret == 0)
+    ret = rootfs_readonly_paths (spec, *rootfd, err);
+  if (ret == 0)
+    ret = set_names (spec, err);
+  if (ret == 0 && spec->root->readonly.value)
+    ret = rootfs_make_readonly (*rootfd, err);
+  return ret;
+}
+
+static int
+setup_process (const struct spec_process *p, struct bw_error *err)
+{
+  int ret = caps_drop_bounding (p->capabilities, err);
+  if (ret == 0)
+    ret = caps_keep_on_setuid (true, err);
+  if (ret == 0)
+    ret = process_set_user (&p->user, err);
+  if (ret == 0)
+    ret = caps_keep_on_setuid (false, err);
+  if (ret == 0)
+    ret = caps_apply (p->capabilities, err);
+  if (ret == 0)
+    ret = process_finish (p, err);
+  return ret;
+}
+
+static int
+setup (const struct init_ctx *ctx, int *procfd, char **exec_path, struct bw_error *err)
+{
+  _cleanup_close_ int rootfd = -1;
+  int ret = sync_expect (ctx->sync_fd, "runtime", SYNC_GO, NULL, err);
+  if (ret < 0)
+    return ret;
+  /* Die with the runtime while it still waits for us. (Had it died before,
+   * GO would not have come; our parent is outside our pid namespace, so
+   * getppid cannot tell.) */
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    return bw_error_syscall (err, "prctl PR_SET_PDEATHSIG");
+  umask (0);
+  ret = open_procfs (procfd, err);
+  if (ret == 0)
+    ret = setup_root (ctx, *procfd, &rootfd, err);
+  if (ret == 0)
+    ret = rootfs_enter (ctx->spec, rootfd, ctx->no_pivot, err);
+  if (ret == 0)
+    ret = setup_process (ctx->spec->process, err);
+  if (ret == 0)
+    ret = process_find_executable (ctx->spec->process, exec_path, err);
+  if (ret < 0)
+    return ret;
+
+  close (ctx->root_dir);
+  int keep[] = { ctx->sync_fd, ctx->fifo_fd, *procfd };
+  ret = init_close_fds (ctx->preserve_fds, keep, 3);
+  if (ret < 0)
+    return bw_error_set (err, -ret, "close_range: %s", strerror (-ret));
+  for (int fd = 3; fd < 3 + ctx->preserve_fds; fd++)
+    if (fd != ctx->sync_fd && fd != ctx->fifo_fd && fd != *procfd)
+      fcntl (fd, F_SETFD, 0);
+  return 0;
+}
+
+/* Block until `start` opens the fifo for reading, then tell it we go. */
+static int
+wait_for_start (int procfd, int fifo_fd)
+{
+  char path[64];
+  snprintf (path, sizeof path, "self/fd/%d", fifo_fd);
+  int fd;
+  do
+    fd = openat (procfd, path, O_WRONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return -errno;
+  ssize_t n = write (fd, "0", 1);
+  int saved = errno;
+  close (fd);
+  return n == 1 ? 0 : -saved;
+}
+
+void
+init_main (const struct init_ctx *ctx)
+{
+  struct bw_error err = { 0 };
+  int procfd = -1;
+  char *exec_path = NULL;
+  if (setup (ctx, &procfd, &exec_path, &err) < 0)
+    {
+      sync_send_error (ctx->sync_fd, &err);
+      _exit (1);
+    }
+  /* The runtime exits once create returns; from here on we outlive it. */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (sync_send (ctx->sync_fd, SYNC_READY, 0, &err) < 0)
+    _exit (1);
+  close (ctx->sync_fd);
+
+  int ret = wait_for_start (procfd, ctx->fifo_fd);
+  if (ret < 0)
+    {
+      dprintf (STDERR_FILENO, "bulwark: wait for start on the exec fifo: %s\n", strerror (-ret));
+      _exit (1);
+    }
+  close (procfd);
+  close (ctx->fifo_fd);
+  process_exec (ctx->spec->process, exec_path);
+}

@@ -1,0 +1,100 @@
+# lib.sh: shared helpers for integration tests. Source it; each test file
+# prints "ok - NAME" / "not ok - NAME: why" lines that tests/check counts.
+# Tests drive the installed binary exactly as clients do.
+
+BULWARK=${BULWARK:-/usr/local/bin/bulwark}
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${BW_TMP:=$(mktemp -d /tmp/bulwark-test.XXXXXX)}"
+ROOT="$BW_TMP/state"
+mkdir -p "$ROOT"
+FAILED=0
+
+ok () { echo "ok - $1"; }
+fail () { echo "not ok - $1: $2"; FAILED=$((FAILED + 1)); }
+
+# check NAME CONDITION-COMMAND... : ok when the command succeeds.
+check () {
+  local name=$1; shift
+  if "$@" >/dev/null 2>&1; then ok "$name"; else fail "$name" "command failed: $*"; fi
+}
+
+# bw ARGS...: run bulwark with this test's private state root, bounded in time.
+bw () { timeout 30 "$BULWARK" --root "$ROOT" "$@"; }
+
+# expect_fail NAME PATTERN ARGS...: bulwark must exit non-zero and print
+# exactly one stderr line matching PATTERN (an extended regex).
+expect_fail () {
+  local name=$1 pattern=$2; shift 2
+  local out rc lines
+  out=$(bw "$@" 2>&1 >/dev/null); rc=$?
+  lines=$(printf '%s' "$out" | grep -c '')
+  if [ $rc -eq 0 ]; then fail "$name" "exit 0, wanted failure"; return; fi
+  if [ "$lines" -ne 1 ]; then fail "$name" "wanted one stderr line, got $lines: $out"; return; fi
+  if ! printf '%s' "$out" | grep -Eq -- "$pattern"; then fail "$name" "stderr '$out' does not match '$pattern'"; return; fi
+  ok "$name"
+}
+
+# root_is_empty: nothing left under the state root.
+root_is_empty () { [ -z "$(ls -A "$ROOT" 2>/dev/null | grep -v '^\.lock$')" ]; }
+
+# make_bundle DIR: a busybox-static rootfs and a default config.json (from
+# `bulwark spec`), args replaced by the remaining arguments when given.
+make_bundle () {
+  local dir=$1; shift
+  mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/sys" "$dir/rootfs/dev" \
+           "$dir/rootfs/tmp" "$dir/rootfs/etc" "$dir/rootfs/run" "$dir/rootfs/var/tmp"
+  cp /bin/busybox "$dir/rootfs/bin/busybox"
+  local a
+  for a in $(/bin/busybox --list); do
+    [ "$a" = busybox ] || ln -sf busybox "$dir/rootfs/bin/$a"
+  done
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$dir/rootfs/etc/passwd"
+  echo 'root:x:0:' > "$dir/rootfs/etc/group"
+  (cd "$dir" && "$BULWARK" spec) || return 1
+  # Limits are parsed but not enforced until the runtime has cgroup
+  # support; without them create prints no warning.
+  edit_config "$dir/config.json" 'c["linux"].pop("resources", None)'
+  if [ $# -gt 0 ]; then set_args "$dir/config.json" "$@"; fi
+}
+
+# set_args CONFIG ARGS...: replace process.args (python3 edits the JSON).
+set_args () {
+  local cfg=$1; shift
+  python3 - "$cfg" "$@" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["args"] = sys.argv[2:]
+json.dump(c, open(p, "w"), indent=2)
+PY
+}
+
+# edit_config CONFIG PYTHON-EXPR: run python code with `c` bound to the config.
+edit_config () {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+exec(sys.argv[2])
+json.dump(c, open(p, "w"), indent=2)
+PY
+}
+
+# gone PID: the process no longer exists or is a zombie (its parent, maybe
+# the machine's init, has not reaped it yet).
+gone () {
+  [ ! -e "/proc/$1/stat" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" = Z ]
+}
+
+cleanup_all () {
+  local id
+  for id in $(timeout 10 "$BULWARK" --root "$ROOT" list -q 2>/dev/null); do
+    timeout 10 "$BULWARK" --root "$ROOT" delete -f "$id" >/dev/null 2>&1
+  done
+  rm -rf "$BW_TMP"
+}
+
+finish () {
+  cleanup_all
+  [ "$FAILED" -eq 0 ]
+}

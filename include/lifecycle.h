@@ -39,6 +39,11 @@ int lifecycle_delete (struct cli_ctx *ctx, const char *id, bool force, struct bw
 int lifecycle_open (struct cli_ctx *ctx, const char *id, struct state_store *st,
                     struct state_handle *h, struct state_record *rec, struct bw_error *err);
 
+/* The same without taking the container's lock: for read-only commands,
+ * which must answer even while a create (and its hooks) holds it. */
+int lifecycle_peek (struct cli_ctx *ctx, const char *id, struct state_store *st,
+                    struct state_handle *h, struct state_record *rec, struct bw_error *err);
+
 /* Write `pid` to `path` atomically (temp file + rename), as runc does. */
 int lifecycle_write_pid_file (const char *path, pid_t pid, struct bw_error *err);
 

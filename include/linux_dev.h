@@ -13,8 +13,9 @@
 /* True when config `mounts` has an entry for /dev. */
 bool dev_spec_mounts_dev (const struct spec *spec);
 
-/* A tmpfs on /dev (mode 755, nosuid, noexec), for configs without one. */
-int dev_mount_tmpfs (int rootfd, struct bw_error *err);
+/* A tmpfs on /dev (mode 755, nosuid, noexec), for configs without one.
+ * `label`: an SELinux context for it, or NULL. */
+int dev_mount_tmpfs (int rootfd, const char *label, struct bw_error *err);
 
 /* Default nodes, linux.devices, links and the shm/pts directories. */
 int dev_populate (const struct spec *spec, int rootfd, bool in_userns, struct bw_error *err);

@@ -20,11 +20,20 @@ struct init_ctx
   int sync_fd;         /* child end of the sync socketpair */
   int fifo_fd;         /* O_PATH fd of exec.fifo */
   int root_dir;        /* O_PATH fd of root.path, opened with the host uid */
+  const int *mount_fds; /* per config mount: a prepared (idmapped) tree or -1 */
+  int console_sock;    /* connected --console-socket when process.terminal, else -1 */
+  const char *id;      /* the container's id (for the seccomp agent's state) */
+  int seccomp_agent_fd; /* connected to linux.seccomp.listenerPath, else -1 */
 };
 
 /* Never returns: execs the workload or exits non-zero (after sending the
  * error over sync_fd while create is still waiting for it). */
 __attribute__ ((noreturn)) void init_main (const struct init_ctx *ctx);
+
+/* The process attributes applied in the container, once the root is /:
+ * bounding set, user and groups, the other capability sets, umask, cwd,
+ * no_new_privileges. Shared with exec. */
+int init_setup_process (const struct spec_process *p, struct bw_error *err);
 
 /* Close every fd >= 3 except the preserved ones and `keep` (n entries). */
 int init_close_fds (int preserve_fds, const int *keep, size_t n);

@@ -1,7 +1,8 @@
 /* linux/mount: one entry of config `mounts`: its options turned into mount
  * attributes and filesystem parameters, the filesystem created (fsopen) or
- * the bind source cloned (open_tree), and the result attached with
- * move_mount onto a target resolved inside the root. */
+ * the bind source cloned (open_tree, idmapped when asked: mount_idmap.c),
+ * and the result attached with move_mount onto a target resolved inside the
+ * root. */
 #ifndef BULWARK_LINUX_MOUNT_H
 #define BULWARK_LINUX_MOUNT_H
 
@@ -21,15 +22,42 @@ struct mount_plan
   bool propagation_recursive;
   const char **data;        /* "key=value" or "flag" for the filesystem */
   size_t n_data;
+  bool idmap;               /* idmap, ridmap, or uidMappings/gidMappings given */
+  bool idmap_recursive;     /* ridmap */
+};
+
+/* Where and how config mounts are made. */
+struct mount_env
+{
+  int rootfd;               /* the container's root (mount targets resolve in it) */
+  const char *bundle;       /* relative bind sources are taken from here */
+  bool in_userns;           /* sysfs may fall back to a bind of /sys */
+  const char *label;        /* linux.mountLabel (SELinux context=), or NULL */
 };
 
 /* Parse options; `data` points into m->options (free plan->data only). */
 int mount_plan_parse (const struct spec_mount *m, struct mount_plan *plan, struct bw_error *err);
 
-/* Mount config entry `m` inside the root. Relative bind sources are taken
- * from the bundle. `in_userns`: sysfs may fall back to a bind of /sys. */
-int mount_one (const struct spec_mount *m, int rootfd, const char *bundle, bool in_userns,
+/* Mount config entry `m` inside the root. `prepared`: a detached tree made
+ * for it beforehand (a bind source, from mount_prepare_binds) or -1;
+ * mount_one closes it. */
+int mount_one (const struct spec_mount *m, const struct mount_env *env, int prepared,
                struct bw_error *err);
+
+/* Every bind mount's source cloned as a detached tree into fds[i] (-1 for
+ * other mounts; fds has spec->n_mounts entries), idmapped (MOUNT_ATTR_IDMAP)
+ * when the mount asks (idmap/ridmap option or uidMappings/gidMappings;
+ * mappings default to the container's linux.uidMappings/gidMappings).
+ * Runs with the host's privileges, before the runtime enters a user
+ * namespace: the source may lie below directories only host root can
+ * enter, and idmapping a host filesystem needs CAP_SYS_ADMIN in the user
+ * namespace that owns it. On error every fd is closed. */
+int mount_prepare_binds (const struct spec *spec, const char *bundle, int *fds,
+                         struct bw_error *err);
+
+/* Clone `source` (absolute, or relative to `bundle`) as a detached tree. */
+int mount_clone_source (const struct spec_mount *m, const char *bundle, bool recursive, int *out,
+                        struct bw_error *err);
 
 /* A new filesystem as a detached mount (fsopen + fsconfig + fsmount). */
 int mount_new_fs (const char *type, const char *source, const char **data, size_t n_data,

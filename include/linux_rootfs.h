@@ -31,9 +31,19 @@ int rootfs_open (int rootfd, const char *path, int flags, int *out, struct bw_er
  * root can enter. */
 int rootfs_open_dir (const struct spec *spec, const char *bundle, int *out, struct bw_error *err);
 
+/* Make the mount holding root.path (found by walking up from `root_dir`)
+ * private, or slave for the slave and shared rootfsPropagation values, in
+ * the container's new mount namespace: the rootfs bind attached on it then
+ * cannot propagate to the host, and pivot_root accepts it as a parent.
+ * Called right after rootfs_open_dir, still with the host's uid: the walk
+ * may cross directories only host root can search. */
+int rootfs_isolate_mount (const struct spec *spec, int root_dir, struct bw_error *err);
+
 /* Apply rootfsPropagation to / and bind the root (`root_dir`, from
- * rootfs_open_dir, opened in this mount namespace) onto itself so that it is
- * a mount point for pivot_root. *rootfd is the new mount. */
+ * rootfs_open_dir, opened in this mount namespace, its mount isolated by
+ * rootfs_isolate_mount) onto itself so that it is a mount point for
+ * pivot_root. *rootfd is the new mount. The mounts below root.path become
+ * slaves at most: nothing mounted in the container reaches the host. */
 int rootfs_prepare (const struct spec *spec, int root_dir, int *rootfd, struct bw_error *err);
 
 /* linux.maskedPaths (files: /dev/null over them; dirs: an empty read-only

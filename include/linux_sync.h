@@ -4,6 +4,7 @@
 #ifndef BULWARK_LINUX_SYNC_H
 #define BULWARK_LINUX_SYNC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -18,6 +19,10 @@ enum sync_type
   SYNC_GO,                /* parent -> init: start the setup */
   SYNC_READY,             /* init -> parent: set up, waiting on the exec fifo */
   SYNC_ERROR,             /* child -> parent: code + message */
+  SYNC_HOOKS_READY,       /* init -> parent: mounts done, before pivot_root: run
+                             prestart and createRuntime */
+  SYNC_HOOKS_DONE,        /* parent -> init: then two data messages, the state as
+                             "creating" (createContainer) and "created" (startContainer) */
 };
 
 struct sync_msg
@@ -42,5 +47,12 @@ int sync_recv (int fd, const char *peer, struct sync_msg *msg, struct bw_error *
 /* Receive and require a message of `type`; *value may be NULL. */
 int sync_expect (int fd, const char *peer, enum sync_type type, int32_t *value,
                  struct bw_error *err);
+
+/* A payload of any size up to the socket's buffer (the state JSON), sent
+ * as one message of its own. */
+int sync_send_data (int fd, const char *data, size_t len, struct bw_error *err);
+
+/* Receive such a payload as a malloc'd NUL-terminated string. */
+int sync_recv_data (int fd, const char *peer, char **out, struct bw_error *err);
 
 #endif

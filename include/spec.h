@@ -337,8 +337,11 @@ void spec_resources_free (struct spec_resources *r);
 const char *spec_annotation (const struct spec *spec, const char *key);
 const struct spec_namespace *spec_namespace_find (const struct spec *spec, enum spec_ns_type t);
 
-/* Read a whole file (limit: 16 MiB) into a NUL-terminated buffer. */
+/* Read a whole regular file (limit: 16 MiB) into a NUL-terminated buffer. */
 int spec_read_file (const char *path, char **out, size_t *len, struct bw_error *err);
+
+/* The same from an open fd (a pipe on stdin, say); `path` names it in errors. */
+int spec_read_fd (int fd, const char *path, char **out, size_t *len, struct bw_error *err);
 
 static inline void spec_freep (struct spec **p) { spec_free (*p); }
 #define _cleanup_spec_ __attribute__ ((cleanup (spec_freep)))

@@ -87,6 +87,12 @@ int state_container_create (struct state_store *st, const char *id, struct state
 int state_container_open (struct state_store *st, const char *id, struct state_handle *h,
                           struct bw_error *err);
 
+/* The same without the lock, for read-only commands (state, list): state.json
+ * is replaced atomically, so a reader never sees half a file, and a hook that
+ * runs while `create` holds the lock can still ask for the state. */
+int state_container_open_unlocked (struct state_store *st, const char *id,
+                                   struct state_handle *h, struct bw_error *err);
+
 /* Remove the container's directory and everything in it; closes the handle. */
 int state_container_remove (struct state_store *st, struct state_handle *h,
                             struct bw_error *err);

@@ -19,12 +19,17 @@
 
 #include "cleanup.h"
 #include "container.h"
+#include "hooks.h"
 #include "linux_caps.h"
 #include "linux_init.h"
+#include "linux_lsm.h"
+#include "linux_mount.h"
 #include "linux_ns.h"
 #include "linux_process.h"
 #include "linux_rootfs.h"
+#include "linux_seccomp.h"
 #include "linux_sync.h"
+#include "linux_terminal.h"
 #include "sys.h"
 
 #define EXEC_FIFO "exec.fifo"
@@ -36,31 +41,17 @@ refuse_unsupported (const struct spec *spec, const struct container_create_opts 
                     struct bw_error *err)
 {
   const struct spec_process *p = spec->process;
-  const struct spec_linux *l = spec->linux;
   const char *what = NULL;
   if (p->terminal.value && !opts->console_socket)
     return bw_error_set (err, EINVAL, "process.terminal is true but no --console-socket was given");
-  if (opts->console_socket)
-    what = "--console-socket";
-  else if (p->apparmor_profile && p->apparmor_profile[0])
-    what = "process.apparmorProfile";
-  else if (p->selinux_label && p->selinux_label[0])
-    what = "process.selinuxLabel";
-  else if (p->scheduler)
-    what = "process.scheduler";
-  else if (p->io_priority)
-    what = "process.ioPriority";
-  else if (p->exec_cpu_affinity)
-    what = "process.execCPUAffinity";
-  else if (l && l->seccomp)
-    what = "linux.seccomp";
-  else if (l && l->personality)
-    what = "linux.personality";
-  else if (l && l->mount_label && l->mount_label[0])
-    what = "linux.mountLabel";
-  for (size_t i = 0; !what && i < spec->n_mounts; i++)
-    if (spec->mounts[i].uid_mappings.n || spec->mounts[i].gid_mappings.n)
-      what = "mounts[].uidMappings";
+  if (!p->terminal.value && opts->console_socket)
+    return bw_error_set (err, EINVAL, "--console-socket: given but process.terminal is false");
+  /* LSM labels: the lsm module decides, from the kernel. */
+  int ret = lsm_validate (spec, err);
+  if (ret == 0)
+    ret = process_check_cpu_affinity (p->exec_cpu_affinity, err);
+  if (ret < 0)
+    return ret;
   if (what)
     return bw_error_set (err, ENOTSUP, "%s is not supported yet", what);
   return 0;
@@ -116,6 +107,7 @@ struct stage_ctx
   pid_t runtime_pid;
   int sync_fd;
   int fifo_fd;
+  int console_sock;  /* -1 without process.terminal */
 };
 
 /* The setup process: namespaces, then the init. Runs in a fork of the
@@ -130,16 +122,38 @@ stage_namespaces (const struct stage_ctx *c, pid_t *init_pid, struct bw_error *e
   /* No one may ptrace or read our memory while we work in the container. */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     return bw_error_syscall (err, "prctl PR_SET_DUMPABLE");
-  int keep[] = { c->sync_fd, c->fifo_fd };
-  ret = init_close_fds (c->opts->preserve_fds, keep, 2);
+  int keep[] = { c->sync_fd, c->fifo_fd, c->console_sock };
+  ret = init_close_fds (c->opts->preserve_fds, keep, 3);
   if (ret < 0)
     return bw_error_set (err, -ret, "close_range: %s", strerror (-ret));
+
+  /* The seccomp agent's socket, reached as the runtime is: inside the
+   * container's user namespace the path may be out of reach. */
+  _cleanup_close_ int agent_fd = -1;
+  const struct spec_seccomp *sc = spec->linux ? spec->linux->seccomp : NULL;
+  if (seccomp_wants_agent (sc) && seccomp_agent_connect (sc->listener_path, &agent_fd, err) < 0)
+    return bw_error_prefix (err, "linux.seccomp.listenerPath");
 
   /* While still privileged on the host: above the runtime's hard limit
    * would be refused inside a user namespace. */
   ret = process_set_rlimits (spec->process, err);
+  /* Here too: the init, non-dumpable in a user namespace, may not open its
+   * own oom_score_adj; the value is inherited. */
+  if (ret == 0)
+    {
+      _cleanup_close_ int proc = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      ret = process_set_oom_score_adj (spec->process, proc, err);
+    }
   if (ret == 0)
     ret = ns_join_paths (spec, err);
+  if (ret < 0)
+    return ret;
+  /* Bind sources (idmapped ones need the host's CAP_SYS_ADMIN) are cloned
+   * before the user namespace and attached by the init. */
+  _cleanup_free_ int *mount_fds = calloc (spec->n_mounts + 1, sizeof *mount_fds);
+  if (!mount_fds)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  ret = mount_prepare_binds (spec, c->opts->bundle, mount_fds, err);
   if (ret < 0)
     return ret;
 
@@ -170,9 +184,12 @@ stage_namespaces (const struct stage_ctx *c, pid_t *init_pid, struct bw_error *e
     }
 
   /* Opened in the new mount namespace but still with the host uid: the
-   * bundle may lie below directories only host root can enter. */
+   * bundle may lie below directories only host root can enter (so may
+   * the mount holding it, isolated from the host's here). */
   _cleanup_close_ int root_dir = -1;
   ret = rootfs_open_dir (spec, c->opts->bundle, &root_dir, err);
+  if (ret == 0)
+    ret = rootfs_isolate_mount (spec, root_dir, err);
   if (ret < 0)
     return ret;
 
@@ -202,6 +219,10 @@ stage_namespaces (const struct stage_ctx *c, pid_t *init_pid, struct bw_error *e
         .sync_fd = c->sync_fd,
         .fifo_fd = c->fifo_fd,
         .root_dir = root_dir,
+        .mount_fds = mount_fds,
+        .console_sock = c->console_sock,
+        .id = c->opts->id,
+        .seccomp_agent_fd = agent_fd,
       };
       init_main (&ictx);
     }
@@ -229,10 +250,44 @@ reap (pid_t pid)
     ;
 }
 
+/* The init waits before pivot_root, mounts done: prestart then
+ * createRuntime run here, in the runtime's namespaces (runtime-spec
+ * lifecycle). The init then gets the state documents its own hooks need. */
+static int
+runtime_hooks (const struct spec *spec, struct state_handle *state, pid_t init_pid, int sync_fd,
+               struct bw_error *err)
+{
+  struct state_record rec = { 0 };
+  _cleanup_free_ char *creating = NULL, *created = NULL;
+  int ret = sync_expect (sync_fd, "container init", SYNC_HOOKS_READY, NULL, err);
+  if (ret == 0)
+    ret = state_read (state, &rec, err);
+  if (ret == 0)
+    {
+      rec.pid = init_pid;
+      ret = state_to_json (&rec, STATUS_CREATING, &creating, err);
+      if (ret == 0)
+        ret = state_to_json (&rec, STATUS_CREATED, &created, err);
+      state_record_clear (&rec);
+    }
+  if (ret == 0)
+    ret = hooks_run (hooks_of (spec, SPEC_HOOK_PRESTART), SPEC_HOOK_PRESTART, creating, err);
+  if (ret == 0)
+    ret = hooks_run (hooks_of (spec, SPEC_HOOK_CREATE_RUNTIME), SPEC_HOOK_CREATE_RUNTIME,
+                     creating, err);
+  if (ret == 0)
+    ret = sync_send (sync_fd, SYNC_HOOKS_DONE, 0, err);
+  if (ret == 0)
+    ret = sync_send_data (sync_fd, creating, strlen (creating), err);
+  if (ret == 0)
+    ret = sync_send_data (sync_fd, created, strlen (created), err);
+  return ret;
+}
+
 /* Runtime side of the handshake; *stage_pid is zeroed once reaped. */
 static int
-handshake (const struct spec *spec, int sync_fd, pid_t *stage_pid, pid_t *init_pid,
-           struct bw_error *err)
+handshake (const struct spec *spec, struct state_handle *state, int sync_fd, pid_t *stage_pid,
+           pid_t *init_pid, struct bw_error *err)
 {
   struct sync_msg msg;
   int ret, status;
@@ -268,7 +323,10 @@ handshake (const struct spec *spec, int sync_fd, pid_t *stage_pid, pid_t *init_p
   *stage_pid = 0;
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     return bw_error_set (err, EIO, "container setup process failed (status 0x%x)", status);
-  ret = sync_send (sync_fd, SYNC_GO, 0, err);
+  /* The init's pid as we see it: the seccomp agent is told it. */
+  ret = sync_send (sync_fd, SYNC_GO, *init_pid, err);
+  if (ret == 0 && hooks_need_init_step (spec))
+    ret = runtime_hooks (spec, state, *init_pid, sync_fd, err);
   if (ret == 0)
     ret = sync_expect (sync_fd, "container init", SYNC_READY, NULL, err);
   return ret;
@@ -279,6 +337,7 @@ container_create (const struct spec *spec, const struct container_create_opts *o
                   pid_t *init_pid, struct bw_error *err)
 {
   _cleanup_close_ int fifo_fd = -1;
+  _cleanup_close_ int console_sock = -1;
   int fds[2] = { -1, -1 };
   pid_t stage_pid = 0, pid = 0;
   struct stage_ctx sctx = { .spec = spec, .opts = opts, .runtime_pid = getpid () };
@@ -299,12 +358,18 @@ container_create (const struct spec *spec, const struct container_create_opts *o
   ret = make_exec_fifo (spec, opts->state->dir_fd, &fifo_fd, err);
   if (ret < 0)
     goto fail;
+  /* Connected here, on the host; the init sends the pty master over it. */
+  if (spec->process->terminal.value)
+    ret = terminal_connect (opts->console_socket, &console_sock, err);
+  if (ret < 0)
+    goto fail;
   ret = sync_pair (fds, err);
   if (ret < 0)
     goto fail;
 
   sctx.sync_fd = fds[1];
   sctx.fifo_fd = fifo_fd;
+  sctx.console_sock = console_sock;
   stage_pid = fork ();
   if (stage_pid < 0)
     {
@@ -319,7 +384,7 @@ container_create (const struct spec *spec, const struct container_create_opts *o
   close (fds[1]);
   fds[1] = -1;
 
-  ret = handshake (spec, fds[0], &stage_pid, &pid, err);
+  ret = handshake (spec, opts->state, fds[0], &stage_pid, &pid, err);
   if (ret < 0)
     goto fail;
   close (fds[0]);
@@ -344,6 +409,33 @@ fail:
       close (fds[i]);
   unlinkat (opts->state->dir_fd, EXEC_FIFO, 0);
   return ret;
+}
+
+/* The init keeps its end of the fifo open (close-on-exec) until the
+ * workload runs; what it writes before is why it never will (a failed
+ * startContainer hook). So `start` returns once the workload started, and
+ * poststart hooks run after it, as the runtime-spec orders them. */
+static int
+wait_workload_started (int fd, struct bw_error *err)
+{
+  char msg[BW_ERROR_MAX];
+  size_t len = 0;
+  while (len < sizeof msg - 1)
+    {
+      struct pollfd pfd = { .fd = fd, .events = POLLIN };
+      if (poll (&pfd, 1, -1) < 0 && errno != EINTR)
+        return bw_error_syscall (err, "poll %s", EXEC_FIFO);
+      ssize_t n = read (fd, msg + len, sizeof msg - 1 - len);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        continue;
+      if (n < 0)
+        return bw_error_syscall (err, "read %s", EXEC_FIFO);
+      if (n == 0)
+        break;
+      len += (size_t) n;
+    }
+  msg[len] = '\0';
+  return len ? bw_error_set (err, EIO, "%s", msg) : 0;
 }
 
 int
@@ -372,7 +464,7 @@ container_start (struct state_handle *h, struct bw_error *err)
     return bw_error_set (err, EINVAL, "container is not in created state (its init is not waiting)");
   if (unlinkat (h->dir_fd, EXEC_FIFO, 0) < 0 && errno != ENOENT)
     return bw_error_syscall (err, "remove %s", EXEC_FIFO);
-  return 0;
+  return wait_workload_started (fd, err);
 }
 
 /* A pidfd for the record's init, or -ESRCH when it is gone or its pid was

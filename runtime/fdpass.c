@@ -42,6 +42,48 @@ fdpass_send (int sock, int fd, const char *name, struct bw_error *err)
 }
 
 int
+fdpass_send_payload (int sock, const int *fds, size_t n_fds, const void *payload, size_t len,
+                     struct bw_error *err)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int) * FDPASS_MAX_FDS)];
+    struct cmsghdr align;
+  } control;
+  if (n_fds == 0 || n_fds > FDPASS_MAX_FDS || len == 0)
+    return bw_error_set (err, EINVAL, "fdpass: %zu fds with %zu bytes cannot be sent", n_fds, len);
+  memset (&control, 0, sizeof control);
+  struct iovec iov = { .iov_base = (void *) payload, .iov_len = len };
+  struct msghdr msg = {
+    .msg_iov = &iov,
+    .msg_iovlen = 1,
+    .msg_control = control.buf,
+    .msg_controllen = CMSG_SPACE (sizeof (int) * n_fds),
+  };
+  struct cmsghdr *cmsg = CMSG_FIRSTHDR (&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN (sizeof (int) * n_fds);
+  memcpy (CMSG_DATA (cmsg), fds, sizeof (int) * n_fds);
+  size_t sent = 0;
+  while (sent < len)
+    {
+      ssize_t n = sendmsg (sock, &msg, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return bw_error_syscall (err, "sendmsg");
+      sent += (size_t) n;
+      /* The fds went with the first part. */
+      msg.msg_control = NULL;
+      msg.msg_controllen = 0;
+      iov.iov_base = (char *) payload + sent;
+      iov.iov_len = len - sent;
+    }
+  return 0;
+}
+
+int
 fdpass_send_to_path (const char *path, int fd, const char *name, struct bw_error *err)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };

@@ -12,6 +12,7 @@
 #include "container.h"
 #include "fdpass.h"
 #include "featureset.h"
+#include "hooks.h"
 #include "lifecycle.h"
 #include "spec.h"
 #include "sys.h"
@@ -40,6 +41,23 @@ lifecycle_write_pid_file (const char *path, pid_t pid, struct bw_error *err)
       return ret;
     }
   return 0;
+}
+
+/* The systemd cgroup manager needs a D-Bus client this build lacks; say so
+ * rather than quietly using cgroupfs. */
+static int
+check_cgroup_manager (const struct global_opts *g, struct bw_error *err)
+{
+  bool systemd = g->systemd_cgroup || (g->cgroup_manager && strcmp (g->cgroup_manager, "systemd") == 0);
+  if (!systemd)
+    return 0;
+  const char *flag = g->systemd_cgroup ? "--systemd-cgroup" : "--cgroup-manager systemd";
+  if (access ("/run/systemd/system", F_OK) < 0)
+    return bw_error_set (err, ENOTSUP,
+                         "%s: systemd is not running on this host; use the cgroupfs manager", flag);
+  return bw_error_set (err, ENOTSUP,
+                       "%s: the systemd cgroup manager is not supported yet; use the cgroupfs manager",
+                       flag);
 }
 
 static void
@@ -133,6 +151,63 @@ send_pidfd (const char *socket_path, pid_t pid, struct bw_error *err)
   return ret < 0 ? bw_error_prefix (err, "--pidfd-socket") : 0;
 }
 
+static void
+warn_hook (void *data, const char *msg)
+{
+  struct cli_ctx *ctx = data;
+  log_msg (&ctx->log, LOG_LEVEL_WARNING, "%s", msg);
+}
+
+/* The config saved in the container's dir at create, when it has hooks of
+ * `kind`; NULL otherwise (a failure to read it is logged: the hooks of
+ * poststart and poststop only ever warn). */
+static struct spec *
+saved_hooks (struct cli_ctx *ctx, struct state_handle *h, enum spec_hook_kind kind)
+{
+  _cleanup_free_ char *config = NULL;
+  struct spec *spec = NULL;
+  struct bw_error err = { 0 };
+  size_t len = 0;
+  int ret = state_read_file (h, "config.json", 16 << 20, &config, &len, &err);
+  if (ret == -ENOENT)
+    return NULL;   /* create died before saving it: no container ran */
+  /* Most configs have no such hooks: then the key is not in the text and
+   * start/delete need not parse it. */
+  if (ret == 0 && !strstr (config, spec_hook_kind_names[kind]))
+    return NULL;
+  if (ret == 0)
+    ret = spec_parse_config (config, len, &spec, &err);
+  if (ret < 0)
+    log_msg (&ctx->log, LOG_LEVEL_WARNING, "hooks.%s: not run: %s", spec_hook_kind_names[kind],
+             err.msg);
+  if (ret < 0 || !hooks_of (spec, kind))
+    {
+      spec_free (spec);
+      return NULL;
+    }
+  return spec;
+}
+
+/* poststart and poststop: a failing hook is a warning and the others still
+ * run (runtime-spec lifecycle). Callers run them without holding the
+ * container's lock, so that a hook may ask `bulwark state`. */
+static void
+run_hooks_warning (struct cli_ctx *ctx, const struct spec *spec, const struct state_record *rec,
+                   enum spec_hook_kind kind, enum container_status status)
+{
+  _cleanup_free_ char *state = NULL;
+  struct bw_error err = { 0 };
+  if (!hooks_of (spec, kind))
+    return;
+  if (state_to_json (rec, status, &state, &err) < 0)
+    {
+      log_msg (&ctx->log, LOG_LEVEL_WARNING, "hooks.%s: not run: %s", spec_hook_kind_names[kind],
+               err.msg);
+      return;
+    }
+  hooks_run_all (hooks_of (spec, kind), kind, state, warn_hook, ctx);
+}
+
 /* Undo a failed create: whatever the container module made, then the dir. */
 static void
 abandon (struct state_store *st, struct state_handle *h, struct state_record *rec)
@@ -151,6 +226,7 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
   struct state_store st = { .root_fd = -1 };
   struct state_handle h = { .dir_fd = -1 };
   _cleanup_free_ char *config_json = NULL;
+  bool spawned = false;
   struct container_create_opts copts = {
     .console_socket = o->console_socket,
     .preserve_fds = o->preserve_fds,
@@ -164,6 +240,9 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
   ret = state_validate_id (id, err);
   if (ret < 0)
     return ret;
+  ret = check_cgroup_manager (&ctx->global, err);
+  if (ret < 0)
+    return ret;
   if (o->preserve_fds < 0)
     return bw_error_set (err, EINVAL, "--preserve-fds: must not be negative");
   ret = load_bundle (ctx, o->bundle, &rec.bundle, &rec.rootfs, &spec, err);
@@ -173,6 +252,13 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
     {
       ret = bw_error_set (err, EINVAL,
                           "config.json: process.terminal is true but no --console-socket was given");
+      goto out;
+    }
+  if (!spec->process->terminal.value && o->console_socket)
+    {
+      /* As runc: the socket would never receive anything. */
+      ret = bw_error_set (err, EINVAL,
+                          "--console-socket: given but config.json: process.terminal is false");
       goto out;
     }
 
@@ -210,6 +296,7 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
   copts.id = id;
   copts.bundle = rec.bundle;
   copts.state = &h;
+  spawned = true;
   ret = container_create (spec, &copts, &rec.pid, err);
   if (ret < 0)
     goto fail;
@@ -238,15 +325,19 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
 
 fail:
   abandon (&st, &h, &rec);
+  /* The spec continues a failed create (a failing prestart, createRuntime
+   * or createContainer hook among others) with delete: poststop runs. */
+  if (spawned)
+    run_hooks_warning (ctx, spec, &rec, SPEC_HOOK_POSTSTOP, STATUS_STOPPED);
 out:
   state_record_clear (&rec);
   state_store_close (&st);
   return ret;
 }
 
-int
-lifecycle_open (struct cli_ctx *ctx, const char *id, struct state_store *st,
-                struct state_handle *h, struct state_record *rec, struct bw_error *err)
+static int
+open_record (struct cli_ctx *ctx, const char *id, bool lock, struct state_store *st,
+             struct state_handle *h, struct state_record *rec, struct bw_error *err)
 {
   int ret = state_validate_id (id, err);
   if (ret < 0)
@@ -256,13 +347,17 @@ lifecycle_open (struct cli_ctx *ctx, const char *id, struct state_store *st,
     return bw_error_set (err, ENOENT, "container \"%s\" does not exist", id);
   if (ret < 0)
     return ret;
-  ret = state_container_open (st, id, h, err);
+  ret = lock ? state_container_open (st, id, h, err)
+             : state_container_open_unlocked (st, id, h, err);
   if (ret < 0)
     {
       state_store_close (st);
       return ret;
     }
   ret = state_read (h, rec, err);
+  if (ret == -ENOENT && !lock)
+    /* Claimed a moment ago, its first record not yet written. */
+    ret = bw_error_set (err, ENOENT, "container \"%s\" does not exist", id);
   if (ret < 0)
     {
       state_handle_close (h);
@@ -273,11 +368,26 @@ lifecycle_open (struct cli_ctx *ctx, const char *id, struct state_store *st,
 }
 
 int
+lifecycle_open (struct cli_ctx *ctx, const char *id, struct state_store *st,
+                struct state_handle *h, struct state_record *rec, struct bw_error *err)
+{
+  return open_record (ctx, id, true, st, h, rec, err);
+}
+
+int
+lifecycle_peek (struct cli_ctx *ctx, const char *id, struct state_store *st,
+                struct state_handle *h, struct state_record *rec, struct bw_error *err)
+{
+  return open_record (ctx, id, false, st, h, rec, err);
+}
+
+int
 lifecycle_start (struct cli_ctx *ctx, const char *id, struct bw_error *err)
 {
   struct state_store st = { .root_fd = -1 };
   struct state_handle h = { .dir_fd = -1 };
   struct state_record rec = { 0 };
+  struct spec *hooks_spec = NULL;
   int ret = lifecycle_open (ctx, id, &st, &h, &rec, err);
   if (ret < 0)
     return ret;
@@ -291,6 +401,8 @@ lifecycle_start (struct cli_ctx *ctx, const char *id, struct bw_error *err)
           rec.status = STATUS_RUNNING;
           ret = state_write (&h, &rec, err);
         }
+      if (ret == 0)
+        hooks_spec = saved_hooks (ctx, &h, SPEC_HOOK_POSTSTART);
       break;
     case STATUS_STOPPED:
       ret = bw_error_set (err, EINVAL, "cannot start a container that has stopped");
@@ -303,8 +415,10 @@ lifecycle_start (struct cli_ctx *ctx, const char *id, struct bw_error *err)
       ret = bw_error_set (err, EINVAL, "cannot start a container in the creating state");
       break;
     }
-  state_record_clear (&rec);
   state_handle_close (&h);
+  run_hooks_warning (ctx, hooks_spec, &rec, SPEC_HOOK_POSTSTART, STATUS_RUNNING);
+  spec_free (hooks_spec);
+  state_record_clear (&rec);
   state_store_close (&st);
   return ret;
 }
@@ -315,6 +429,7 @@ lifecycle_delete (struct cli_ctx *ctx, const char *id, bool force, struct bw_err
   struct state_store st = { .root_fd = -1 };
   struct state_handle h = { .dir_fd = -1 };
   struct state_record rec = { 0 };
+  struct spec *hooks_spec = NULL;
   int ret = state_validate_id (id, err);
   if (ret < 0)
     return ret;
@@ -357,8 +472,12 @@ lifecycle_delete (struct cli_ctx *ctx, const char *id, bool force, struct bw_err
       state_handle_close (&h);
       goto out;
     }
+  hooks_spec = saved_hooks (ctx, &h, SPEC_HOOK_POSTSTOP);
   ret = state_container_remove (&st, &h, err);
+  /* The container is gone, its dir and lock too: poststop comes last. */
+  run_hooks_warning (ctx, hooks_spec, &rec, SPEC_HOOK_POSTSTOP, STATUS_STOPPED);
 out:
+  spec_free (hooks_spec);
   state_record_clear (&rec);
   state_store_close (&st);
   return ret;

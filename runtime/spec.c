@@ -271,9 +271,23 @@ spec_namespace_find (const struct spec *spec, enum spec_ns_type t)
 int
 spec_read_file (const char *path, char **out, size_t *len, struct bw_error *err)
 {
-  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK: a fifo planted as config.json must not hang the runtime. */
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     return bw_error_syscall (err, "open %s", path);
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return bw_error_syscall (err, "stat %s", path);
+  if (S_ISDIR (st.st_mode))
+    return bw_error_set (err, EISDIR, "read %s: Is a directory", path);
+  if (!S_ISREG (st.st_mode))
+    return bw_error_set (err, EINVAL, "%s: not a regular file", path);
+  return spec_read_fd (fd, path, out, len, err);
+}
+
+int
+spec_read_fd (int fd, const char *path, char **out, size_t *len, struct bw_error *err)
+{
   struct stat st;
   if (fstat (fd, &st) < 0)
     return bw_error_syscall (err, "stat %s", path);

@@ -390,9 +390,26 @@ state_container_create (struct state_store *st, const char *id, struct state_han
   return bw_error_syscall (err, "rename %s/%s to %s", st->root, tmp, name);
 }
 
+static int open_container (struct state_store *st, const char *id, bool lock,
+                           struct state_handle *h, struct bw_error *err);
+
 int
 state_container_open (struct state_store *st, const char *id, struct state_handle *h,
                       struct bw_error *err)
+{
+  return open_container (st, id, true, h, err);
+}
+
+int
+state_container_open_unlocked (struct state_store *st, const char *id, struct state_handle *h,
+                               struct bw_error *err)
+{
+  return open_container (st, id, false, h, err);
+}
+
+static int
+open_container (struct state_store *st, const char *id, bool lock, struct state_handle *h,
+                struct bw_error *err)
 {
   handle_reset (h);
   int ret = state_validate_id (id, err);
@@ -413,7 +430,7 @@ state_container_open (struct state_store *st, const char *id, struct state_handl
         return not_exist (id, err);
       if (fd < 0)
         return bw_error_syscall (err, "open %s/%s", st->root, name);
-      if (flock_retry (fd, LOCK_EX) < 0)
+      if (lock && flock_retry (fd, LOCK_EX) < 0)
         return bw_error_syscall (err, "lock %s/%s", st->root, name);
 
       /* A delete may have run while we waited: the name must still lead to

@@ -48,7 +48,9 @@ cmd_kill (struct cli_ctx *ctx, int argc, char **argv, struct bw_error *err)
     return ret;
   enum container_status status = state_current_status (&rec);
   if (status == STATUS_STOPPED || status == STATUS_CREATING)
-    ret = bw_error_set (err, ESRCH, "container \"%s\" is not running", id);
+    /* Both phrasings clients match on: podman "not running", containerd
+     * "no such process". */
+    ret = bw_error_set (err, ESRCH, "container \"%s\" is not running: no such process", id);
   else
     ret = container_kill (&rec, signo, all, err);
   cmd_close (&st, &h, &rec);

@@ -88,7 +88,7 @@ cmd_list (struct cli_ctx *ctx, int argc, char **argv, struct bw_error *err)
       struct state_record rec = { 0 };
       struct bw_error ignored = { 0 };
       /* A container deleted or half-written meanwhile is simply skipped. */
-      if (state_container_open (&st, *id, &h, &ignored) < 0)
+      if (state_container_open_unlocked (&st, *id, &h, &ignored) < 0)
         continue;
       if (state_read (&h, &rec, &ignored) == 0)
         {

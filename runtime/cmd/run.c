@@ -2,52 +2,11 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/signalfd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "cmd.h"
-
-/* Signals a foreground run passes on to the container instead of dying. */
-static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
-                                 SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE, SIGALRM };
-
-static int
-exit_code_of (int status)
-{
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return 255;
-}
-
-/* Wait for the init (our child), forwarding signals; returns its exit code. */
-static int
-wait_forwarding (pid_t pid, const sigset_t *set, struct bw_error *err)
-{
-  _cleanup_close_ int sfd = signalfd (-1, set, SFD_CLOEXEC);
-  if (sfd < 0)
-    return bw_error_syscall (err, "signalfd");
-  for (;;)
-    {
-      int status;
-      pid_t r = waitpid (pid, &status, WNOHANG);
-      if (r == pid)
-        return exit_code_of (status);
-      if (r < 0 && errno != EINTR)
-        return bw_error_syscall (err, "waitpid %d", pid);
-      struct signalfd_siginfo si;
-      ssize_t n = read (sfd, &si, sizeof si);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n != sizeof si)
-        return bw_error_syscall (err, "read signalfd");
-      if (si.ssi_signo != SIGCHLD)
-        kill (pid, (int) si.ssi_signo);
-    }
-}
+#include "forward.h"
 
 int
 cmd_run (struct cli_ctx *ctx, int argc, char **argv, struct bw_error *err)
@@ -63,10 +22,7 @@ cmd_run (struct cli_ctx *ctx, int argc, char **argv, struct bw_error *err)
   /* Block the forwarded signals before the container exists so none is lost
    * between start and the wait loop. */
   sigset_t set, old;
-  sigemptyset (&set);
-  sigaddset (&set, SIGCHLD);
-  for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
-    sigaddset (&set, forwarded[i]);
+  forward_signal_set (&set);
   if (!o.detach)
     sigprocmask (SIG_BLOCK, &set, &old);
 
@@ -83,7 +39,7 @@ cmd_run (struct cli_ctx *ctx, int argc, char **argv, struct bw_error *err)
   if (o.detach)
     return 0;
 
-  int code = wait_forwarding (pid, &set, err);
+  int code = forward_wait (pid, &set, err);
   if (!o.keep)
     {
       struct bw_error derr = { 0 };

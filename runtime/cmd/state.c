@@ -15,7 +15,7 @@ cmd_state (struct cli_ctx *ctx, int argc, char **argv, struct bw_error *err)
   struct state_store st = { .root_fd = -1 };
   struct state_handle h = { .dir_fd = -1 };
   struct state_record rec = { 0 };
-  ret = lifecycle_open (ctx, id, &st, &h, &rec, err);
+  ret = lifecycle_peek (ctx, id, &st, &h, &rec, err);
   if (ret < 0)
     return ret;
   _cleanup_free_ char *json = NULL;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "cmd.h"
@@ -163,7 +164,7 @@ read_resources (const char *file, struct bw_error *err)
   size_t len = 0;
   int ret;
   if (strcmp (file, "-") == 0)
-    ret = spec_read_file ("/dev/stdin", &json, &len, err);
+    ret = spec_read_fd (STDIN_FILENO, "(stdin)", &json, &len, err);
   else
     ret = spec_read_file (file, &json, &len, err);
   if (ret < 0)

@@ -53,12 +53,16 @@ dev_spec_mounts_dev (const struct spec *spec)
 }
 
 int
-dev_mount_tmpfs (int rootfd, struct bw_error *err)
+dev_mount_tmpfs (int rootfd, const char *label, struct bw_error *err)
 {
-  static const char *data[] = { "mode=755", "size=65536k" };
+  _cleanup_free_ char *context = NULL;
+  const char *data[] = { "mode=755", "size=65536k", NULL };
+  if (label && asprintf (&context, "context=%s", label) < 0)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  data[2] = context;
   _cleanup_close_ int mnt = -1;
   _cleanup_close_ int target = -1;
-  int ret = mount_new_fs ("tmpfs", "tmpfs", data, 2,
+  int ret = mount_new_fs ("tmpfs", "tmpfs", data, context ? 3 : 2,
                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_STRICTATIME, &mnt,
                           err);
   if (ret == 0)

@@ -12,13 +12,17 @@
 #include <linux/magic.h>
 
 #include "cleanup.h"
+#include "hooks.h"
 #include "linux_caps.h"
 #include "linux_dev.h"
 #include "linux_init.h"
+#include "linux_lsm.h"
 #include "linux_mount.h"
 #include "linux_process.h"
 #include "linux_rootfs.h"
+#include "linux_seccomp.h"
 #include "linux_sync.h"
+#include "linux_terminal.h"
 #include "sys.h"
 
 static int
@@ -126,19 +130,23 @@ setup_root (const struct init_ctx *ctx, int procfd, int *rootfd, struct bw_error
   const struct spec *spec = ctx->spec;
   int ret = rootfs_prepare (spec, ctx->root_dir, rootfd, err);
   if (ret == 0 && !dev_spec_mounts_dev (spec))
-    ret = dev_mount_tmpfs (*rootfd, err);
+    ret = dev_mount_tmpfs (*rootfd, lsm_mount_label (spec), err);
+  struct mount_env env = { .rootfd = *rootfd, .bundle = ctx->bundle,
+                           .in_userns = ctx->in_userns, .label = lsm_mount_label (spec) };
   for (size_t i = 0; ret == 0 && i < spec->n_mounts; i++)
     {
-      ret = mount_one (&spec->mounts[i], *rootfd, ctx->bundle, ctx->in_userns, err);
+      /* mount_one closes the prepared tree; the rest die with us on error. */
+      ret = mount_one (&spec->mounts[i], &env, ctx->mount_fds ? ctx->mount_fds[i] : -1, err);
       if (ret < 0)
         bw_error_prefix (err, "mounts[%zu]", i);
     }
   if (ret == 0)
     ret = dev_populate (spec, *rootfd, ctx->in_userns, err);
+  /* After devpts is mounted, before the root turns read-only. */
+  if (ret == 0 && spec->process->terminal.value)
+    ret = terminal_setup (*rootfd, spec->process, ctx->console_sock, true, err);
   if (ret == 0)
     ret = write_sysctls (spec, procfd, err);
-  if (ret == 0)
-    ret = process_set_oom_score_adj (spec->process, procfd, err);
   if (ret == 0)
     ret = process_make_cwd (spec->process, *rootfd, err);
   if (ret == 0)
@@ -152,10 +160,15 @@ setup_root (const struct init_ctx *ctx, int procfd, int *rootfd, struct bw_error
   return ret;
 }
 
-static int
-setup_process (const struct spec_process *p, struct bw_error *err)
+int
+init_setup_process (const struct spec_process *p, struct bw_error *err)
 {
-  int ret = caps_drop_bounding (p->capabilities, err);
+  /* Scheduling first: a real-time policy or I/O class needs privileges. */
+  int ret = process_set_scheduler (p->scheduler, err);
+  if (ret == 0)
+    ret = process_set_io_priority (p->io_priority, err);
+  if (ret == 0)
+    ret = caps_drop_bounding (p->capabilities, err);
   if (ret == 0)
     ret = caps_keep_on_setuid (true, err);
   if (ret == 0)
@@ -169,11 +182,60 @@ setup_process (const struct spec_process *p, struct bw_error *err)
   return ret;
 }
 
+/* Mounts done, before pivot_root: the runtime runs prestart and
+ * createRuntime meanwhile, then createContainer runs here, in the
+ * container's namespaces. The state for startContainer is kept for later. */
 static int
-setup (const struct init_ctx *ctx, int *procfd, char **exec_path, struct bw_error *err)
+container_hooks (const struct init_ctx *ctx, char **start_state, struct bw_error *err)
+{
+  _cleanup_free_ char *creating = NULL;
+  int ret = sync_send (ctx->sync_fd, SYNC_HOOKS_READY, 0, err);
+  if (ret == 0)
+    ret = sync_expect (ctx->sync_fd, "runtime", SYNC_HOOKS_DONE, NULL, err);
+  if (ret == 0)
+    ret = sync_recv_data (ctx->sync_fd, "runtime", &creating, err);
+  if (ret == 0)
+    ret = sync_recv_data (ctx->sync_fd, "runtime", start_state, err);
+  if (ret == 0)
+    {
+      /* Ours is 0 while we build the root; hooks get the usual one. */
+      mode_t saved = umask (022);
+      ret = hooks_run (hooks_of (ctx->spec, SPEC_HOOK_CREATE_CONTAINER),
+                       SPEC_HOOK_CREATE_CONTAINER, creating, err);
+      umask (saved);
+    }
+  return ret;
+}
+
+/* linux.seccomp is loaded as late as it can be while its errors still fail
+ * create (as runc does): with no_new_privs, as the last step of setup;
+ * without it, loading needs CAP_SYS_ADMIN, so just before
+ * init_setup_process gives the capabilities up (the profile must then allow
+ * what the init still does: prctl, setresuid, capset, chdir, execve...).
+ * The second call finds nothing left to load. */
+static int
+load_seccomp (const struct init_ctx *ctx, struct seccomp_prepared *filter, pid_t pid,
+              struct bw_error *err)
+{
+  _cleanup_free_ char *state = NULL;
+  if (filter->agent_fd >= 0)
+    {
+      int ret = seccomp_agent_state (ctx->id, "creating", pid, ctx->bundle,
+                                     &ctx->spec->annotations, &state, err);
+      if (ret < 0)
+        return ret;
+    }
+  return seccomp_prepared_load (filter, pid, state, err);
+}
+
+static int
+setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_state,
+       struct bw_error *err)
 {
   _cleanup_close_ int rootfd = -1;
-  int ret = sync_expect (ctx->sync_fd, "runtime", SYNC_GO, NULL, err);
+  _cleanup_seccomp_prepared_ struct seccomp_prepared filter = SECCOMP_PREPARED_INIT;
+  int32_t init_pid = 0;
+  int ret = sync_expect (ctx->sync_fd, "runtime", SYNC_GO, &init_pid, err);
   if (ret < 0)
     return ret;
   /* Die with the runtime while it still waits for us. (Had it died before,
@@ -182,32 +244,52 @@ setup (const struct init_ctx *ctx, int *procfd, char **exec_path, struct bw_erro
   if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     return bw_error_syscall (err, "prctl PR_SET_PDEATHSIG");
   umask (0);
-  ret = open_procfs (procfd, err);
+  /* Compiled once; the agent's socket was connected by the setup process
+   * with the host's credentials (the container's user may not reach it). */
+  ret = seccomp_prepare_agent (ctx->spec->linux ? ctx->spec->linux->seccomp : NULL,
+                               ctx->seccomp_agent_fd, &filter, err);
+  if (ret == 0)
+    ret = open_procfs (procfd, err);
   if (ret == 0)
     ret = setup_root (ctx, *procfd, &rootfd, err);
+  /* Done with it (closed here too: it may sit in the --preserve-fds range). */
+  if (ctx->console_sock >= 0)
+    close (ctx->console_sock);
+  if (ret == 0 && hooks_need_init_step (ctx->spec))
+    ret = container_hooks (ctx, start_state, err);
   if (ret == 0)
     ret = rootfs_enter (ctx->spec, rootfd, ctx->no_pivot, err);
+  if (ret == 0 && ctx->spec->linux)
+    ret = process_set_personality (ctx->spec->linux->personality, err);
+  if (ret == 0 && !ctx->spec->process->no_new_privileges.value)
+    ret = load_seccomp (ctx, &filter, init_pid, err);
   if (ret == 0)
-    ret = setup_process (ctx->spec->process, err);
+    ret = init_setup_process (ctx->spec->process, err);
   if (ret == 0)
     ret = process_find_executable (ctx->spec->process, exec_path, err);
+  if (ret == 0)
+    ret = process_refuse_runtime_exec (*exec_path, *procfd, err);
+  if (ret == 0)
+    ret = lsm_set_exec_label (ctx->spec->process, *procfd, err);
   if (ret < 0)
     return ret;
 
   close (ctx->root_dir);
-  int keep[] = { ctx->sync_fd, ctx->fifo_fd, *procfd };
-  ret = init_close_fds (ctx->preserve_fds, keep, 3);
+  int keep[] = { ctx->sync_fd, ctx->fifo_fd, *procfd, filter.agent_fd };
+  ret = init_close_fds (ctx->preserve_fds, keep, 4);
   if (ret < 0)
     return bw_error_set (err, -ret, "close_range: %s", strerror (-ret));
   for (int fd = 3; fd < 3 + ctx->preserve_fds; fd++)
-    if (fd != ctx->sync_fd && fd != ctx->fifo_fd && fd != *procfd)
+    if (fd != ctx->sync_fd && fd != ctx->fifo_fd && fd != *procfd && fd != filter.agent_fd)
       fcntl (fd, F_SETFD, 0);
-  return 0;
+  return load_seccomp (ctx, &filter, init_pid, err);
 }
 
-/* Block until `start` opens the fifo for reading, then tell it we go. */
+/* Block until `start` opens the fifo for reading, then tell it we go.
+ * *started_fd stays open (close-on-exec) so that `start` sees end of file
+ * only once the workload runs, or reads why it never will. */
 static int
-wait_for_start (int procfd, int fifo_fd)
+wait_for_start (int procfd, int fifo_fd, int *started_fd)
 {
   char path[64];
   snprintf (path, sizeof path, "self/fd/%d", fifo_fd);
@@ -218,9 +300,29 @@ wait_for_start (int procfd, int fifo_fd)
   if (fd < 0)
     return -errno;
   ssize_t n = write (fd, "0", 1);
+  if (n == 1)
+    {
+      *started_fd = fd;
+      return 0;
+    }
   int saved = errno;
   close (fd);
-  return n == 1 ? 0 : -saved;
+  return -saved;
+}
+
+/* startContainer, in the container once `start` released us. A failure
+ * goes back to `start` over the fifo and the workload never runs. */
+static void
+run_start_hooks (const struct spec *spec, const char *state, int started_fd)
+{
+  struct bw_error err = { 0 };
+  if (hooks_run (hooks_of (spec, SPEC_HOOK_START_CONTAINER), SPEC_HOOK_START_CONTAINER, state,
+                 &err) == 0)
+    return;
+  size_t len = strlen (err.msg);
+  if (write (started_fd, err.msg, len) != (ssize_t) len)
+    dprintf (STDERR_FILENO, "bulwark: %s\n", err.msg);
+  _exit (1);
 }
 
 void
@@ -228,8 +330,8 @@ init_main (const struct init_ctx *ctx)
 {
   struct bw_error err = { 0 };
   int procfd = -1;
-  char *exec_path = NULL;
-  if (setup (ctx, &procfd, &exec_path, &err) < 0)
+  char *exec_path = NULL, *start_state = NULL;
+  if (setup (ctx, &procfd, &exec_path, &start_state, &err) < 0)
     {
       sync_send_error (ctx->sync_fd, &err);
       _exit (1);
@@ -240,7 +342,8 @@ init_main (const struct init_ctx *ctx)
     _exit (1);
   close (ctx->sync_fd);
 
-  int ret = wait_for_start (procfd, ctx->fifo_fd);
+  int started_fd = -1;
+  int ret = wait_for_start (procfd, ctx->fifo_fd, &started_fd);
   if (ret < 0)
     {
       dprintf (STDERR_FILENO, "bulwark: wait for start on the exec fifo: %s\n", strerror (-ret));
@@ -248,5 +351,7 @@ init_main (const struct init_ctx *ctx)
     }
   close (procfd);
   close (ctx->fifo_fd);
+  if (start_state)
+    run_start_hooks (ctx->spec, start_state, started_fd);
   process_exec (ctx->spec->process, exec_path);
 }

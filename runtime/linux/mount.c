@@ -13,7 +13,7 @@
 #include "linux_rootfs.h"
 #include "sys.h"
 
-enum opt_kind { SET, CLR, RSET, RCLR, ATIME, PROP, RPROP, BIND, RBIND, IGNORE };
+enum opt_kind { SET, CLR, RSET, RCLR, ATIME, PROP, RPROP, BIND, RBIND, IDMAP, RIDMAP, IGNORE };
 
 struct mount_opt
 {
@@ -39,6 +39,7 @@ static const struct mount_opt options[] = {
   { "slave", PROP, MS_SLAVE },              { "rslave", RPROP, MS_SLAVE },
   { "unbindable", PROP, MS_UNBINDABLE },    { "runbindable", RPROP, MS_UNBINDABLE },
   { "bind", BIND, 0 },                      { "rbind", RBIND, 0 },
+  { "idmap", IDMAP, 0 },                    { "ridmap", RIDMAP, 0 },
   /* Defaults of a new mount, or superblock flags the kernel gets by default. */
   { "defaults", IGNORE, 0 },                { "async", IGNORE, 0 },
   { "loud", IGNORE, 0 },                    { "nomand", IGNORE, 0 },
@@ -61,8 +62,6 @@ mount_plan_parse (const struct spec_mount *m, struct mount_plan *plan, struct bw
           found = &options[k];
       if (!found)
         {
-          if (strcmp (o, "idmap") == 0 || strcmp (o, "ridmap") == 0)
-            return bw_error_set (err, ENOTSUP, "option %s is not supported yet", o);
           plan->data[plan->n_data++] = o;
           continue;
         }
@@ -80,9 +79,13 @@ mount_plan_parse (const struct spec_mount *m, struct mount_plan *plan, struct bw
         case RPROP: plan->propagation = found->value; plan->propagation_recursive = true; break;
         case BIND: plan->bind = true; break;
         case RBIND: plan->bind = true; plan->recursive = true; break;
+        case IDMAP: plan->idmap = true; plan->idmap_recursive = false; break;
+        case RIDMAP: plan->idmap = true; plan->idmap_recursive = true; break;
         case IGNORE: break;
         }
     }
+  if (m->uid_mappings.n || m->gid_mappings.n)
+    plan->idmap = true;
   if (plan->bind && plan->n_data > 0)
     return bw_error_set (err, EINVAL, "option %s is not valid for a bind mount", plan->data[0]);
   return 0;
@@ -172,6 +175,18 @@ clone_tree (const char *source, bool recursive, int *out, struct bw_error *err)
   return 0;
 }
 
+int
+mount_clone_source (const struct spec_mount *m, const char *bundle, bool recursive, int *out,
+                    struct bw_error *err)
+{
+  if (!m->source)
+    return bw_error_set (err, EINVAL, "bind mount without a source");
+  _cleanup_free_ char *src = bind_source (m, bundle);
+  if (!src)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  return clone_tree (src, recursive, out, err);
+}
+
 static bool
 is_type (const struct spec_mount *m, const char *type)
 {
@@ -180,18 +195,14 @@ is_type (const struct spec_mount *m, const char *type)
 
 static int
 make_mount (const struct spec_mount *m, const struct mount_plan *plan, const char *bundle,
-            bool in_userns, int *mntfd, bool *is_dir, bool *attrs_done, struct bw_error *err)
+            bool in_userns, const char *label, int *mntfd, bool *is_dir, bool *attrs_done,
+            struct bw_error *err)
 {
   *is_dir = true;
   *attrs_done = false;
   if (plan->bind)
     {
-      if (!m->source)
-        return bw_error_set (err, EINVAL, "bind mount without a source");
-      _cleanup_free_ char *src = bind_source (m, bundle);
-      if (!src)
-        return bw_error_set (err, ENOMEM, "out of memory");
-      int ret = clone_tree (src, plan->recursive, mntfd, err);
+      int ret = *mntfd >= 0 ? 0 : mount_clone_source (m, bundle, plan->recursive, mntfd, err);
       if (ret < 0)
         return ret;
       struct stat st;
@@ -201,13 +212,25 @@ make_mount (const struct spec_mount *m, const struct mount_plan *plan, const cha
     }
   if (!m->type)
     return bw_error_set (err, EINVAL, "no type and not a bind mount");
+  if (plan->idmap)
+    return bw_error_set (err, EINVAL, "idmapped mounts are only supported for bind mounts");
   /* The runtime only does cgroup v2 inside the container for now. */
   const char *type = is_type (m, "cgroup") ? "cgroup2" : m->type;
   unsigned int attr = (plan->attr_set | plan->rattr_set) & ~(uint64_t) MOUNT_ATTR_IDMAP;
+  /* The SELinux context of filesystems that take one (not proc, sysfs, cgroup). */
+  const char **data = plan->data;
+  size_t n_data = plan->n_data;
+  _cleanup_free_ char *context = NULL;
+  if (label && (is_type (m, "tmpfs") || is_type (m, "devpts") || is_type (m, "mqueue")))
+    {
+      if (asprintf (&context, "context=%s", label) < 0)
+        return bw_error_set (err, ENOMEM, "out of memory");
+      data[n_data++] = context;
+    }
   /* Until cgroup support exists the container only gets to look. */
   if (is_type (m, "cgroup") || is_type (m, "cgroup2"))
     attr |= MOUNT_ATTR_RDONLY;
-  int ret = mount_new_fs (type, m->source, plan->data, plan->n_data, attr, mntfd, err);
+  int ret = mount_new_fs (type, m->source, data, n_data, attr, mntfd, err);
   if (ret == -EPERM && in_userns && is_type (m, "sysfs"))
     {
       /* A user namespace that does not own its network namespace may not
@@ -226,11 +249,11 @@ make_mount (const struct spec_mount *m, const struct mount_plan *plan, const cha
 }
 
 int
-mount_one (const struct spec_mount *m, int rootfd, const char *bundle, bool in_userns,
+mount_one (const struct spec_mount *m, const struct mount_env *env, int prepared,
            struct bw_error *err)
 {
   struct mount_plan plan;
-  _cleanup_close_ int mntfd = -1;
+  _cleanup_close_ int mntfd = prepared;
   _cleanup_close_ int target = -1;
   bool is_dir, attrs_done;
   const char *what = m->source ? m->source : m->type ? m->type : "none";
@@ -239,7 +262,8 @@ mount_one (const struct spec_mount *m, int rootfd, const char *bundle, bool in_u
     return bw_error_set (err, EINVAL, "mount %s: destination must be an absolute path", what);
   int ret = mount_plan_parse (m, &plan, err);
   if (ret == 0)
-    ret = make_mount (m, &plan, bundle, in_userns, &mntfd, &is_dir, &attrs_done, err);
+    ret = make_mount (m, &plan, env->bundle, env->in_userns, env->label, &mntfd, &is_dir,
+                      &attrs_done, err);
   if (ret == 0 && !attrs_done)
     {
       ret = set_attr (mntfd, false, plan.attr_set, plan.attr_clr, 0, err);
@@ -247,8 +271,13 @@ mount_one (const struct spec_mount *m, int rootfd, const char *bundle, bool in_u
         ret = set_attr (mntfd, true, plan.rattr_set, plan.rattr_clr, 0, err);
     }
   if (ret == 0)
-    ret = rootfs_resolve (rootfd, m->destination,
+    ret = rootfs_resolve (env->rootfd, m->destination,
                           is_dir ? ROOTFS_CREATE_DIR : ROOTFS_CREATE_FILE, &target, err);
+  /* A bind clone joins its source's peer group: a peer of a host mount
+   * would take every mount made on or below it to the host. Unless the
+   * mount asks to be shared, it only receives. */
+  if (ret == 0 && plan.bind && plan.propagation != MS_SHARED)
+    ret = set_attr (mntfd, true, 0, 0, MS_SLAVE, err);
   if (ret == 0)
     ret = mount_attach (mntfd, target, err);
   /* Propagation of the attached mount: a detached one has no peers yet. */

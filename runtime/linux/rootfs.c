@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,10 +70,55 @@ create_component (int rootfd, const char *path, size_t parent_len, size_t len, b
   return 0;
 }
 
+/* The symlink at `path` up to `len` (its parent: the first `parent_len`
+ * bytes) points at a missing target: the path to create instead, the
+ * link's target (taken inside the root) followed by the rest of `path`.
+ * -EEXIST when it is not a symlink. */
+static int
+follow_dangling (int rootfd, const char *path, size_t parent_len, size_t len, char **out)
+{
+  _cleanup_free_ char *parent = strndup (path, parent_len);
+  _cleanup_close_ int dirfd = -1;
+  char target[PATH_MAX];
+  if (!parent)
+    return -ENOMEM;
+  size_t start = parent_len;
+  while (start < len && path[start] == '/')
+    start++;
+  _cleanup_free_ char *name = strndup (path + start, len - start);
+  if (!name)
+    return -ENOMEM;
+  int ret = open_in_root (rootfd, parent, O_PATH | O_DIRECTORY, &dirfd);
+  if (ret < 0)
+    return ret;
+  ssize_t n = readlinkat (dirfd, name, target, sizeof target - 1);
+  if (n < 0)
+    return errno == EINVAL ? -EEXIST : -errno;
+  target[n] = '\0';
+  /* Relative targets are taken from the link's directory; absolute ones
+   * from the root (open_in_root strips the leading slashes). */
+  int r = target[0] == '/' ? asprintf (out, "%s%s", target, path + len)
+                           : asprintf (out, "%s/%s%s", parent, target, path + len);
+  return r < 0 ? -ENOMEM : 0;
+}
+
+static int
+resolve_depth (int rootfd, const char *path, enum rootfs_create create, int *out, int depth,
+               struct bw_error *err);
+
 int
 rootfs_resolve (int rootfd, const char *path, enum rootfs_create create, int *out,
                 struct bw_error *err)
 {
+  return resolve_depth (rootfd, path, create, out, 0, err);
+}
+
+static int
+resolve_depth (int rootfd, const char *path, enum rootfs_create create, int *out, int depth,
+               struct bw_error *err)
+{
+  if (depth > 40)
+    return bw_error_set (err, ELOOP, "open %s: %s", path, strerror (ELOOP));
   int ret = open_in_root (rootfd, path, O_PATH, out);
   if (ret == 0 || ret != -ENOENT || create == ROOTFS_NO_CREATE)
     return ret < 0 ? bw_error_set (err, -ret, "open %s: %s", path, strerror (-ret)) : 0;
@@ -100,6 +146,17 @@ rootfs_resolve (int rootfd, const char *path, enum rootfs_create create, int *ou
           bool last = i == total;
           ret = create_component (rootfd, path, parent_len, i, last && create == ROOTFS_CREATE_FILE,
                                   err);
+          if (ret == -EEXIST)
+            {
+              /* A dangling symlink: create its target, inside the root. */
+              _cleanup_free_ char *redirected = NULL;
+              int r = follow_dangling (rootfd, path, parent_len, i, &redirected);
+              if (r == -EEXIST)
+                return ret;
+              if (r < 0)
+                return bw_error_set (err, -r, "open %s: %s", prefix, strerror (-r));
+              return resolve_depth (rootfd, redirected, create, out, depth + 1, err);
+            }
           if (ret < 0)
             return ret;
           ret = open_in_root (rootfd, prefix, O_PATH, &fd);
@@ -117,12 +174,16 @@ rootfs_resolve (int rootfd, const char *path, enum rootfs_create create, int *ou
 struct propagation
 {
   const char *name;
-  unsigned long before;  /* applied to / before the rootfs bind */
+  /* Applied to / before the rootfs bind; without MS_REC, also to the mount
+   * holding root.path (rootfs_isolate_mount says why). */
+  unsigned long before;
   unsigned long after;   /* applied to the new / after pivot (0: none) */
 };
 
 /* pivot_root refuses a shared new root or parent, so shared (and
- * unbindable) are set on the new root only after the pivot. */
+ * unbindable) are set on the new root only after the pivot. Shared ones
+ * start as slaves: the root then still receives the host's mounts but
+ * sends nothing back (its peer group is a new one). */
 static const struct propagation propagations[] = {
   { "private", MS_PRIVATE, 0 },           { "rprivate", MS_PRIVATE | MS_REC, 0 },
   { "slave", MS_SLAVE, 0 },               { "rslave", MS_SLAVE | MS_REC, 0 },
@@ -164,6 +225,70 @@ rootfs_open_dir (const struct spec *spec, const char *bundle, int *out, struct b
   return 0;
 }
 
+/* The root of the mount that `dir` lies in (the top one on that path), as
+ * an O_PATH fd: walk up until a mount root. ".." never leaves a mount
+ * before its root is reached, and stops at the process's root. */
+static int
+open_mount_root (int dir, int *out, struct bw_error *err)
+{
+  _cleanup_close_ int cur = openat (dir, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (cur < 0)
+    return bw_error_syscall (err, "open");
+  for (int depth = 0; depth < PATH_MAX / 2; depth++)
+    {
+      struct statx here, up_st;
+      if (statx (cur, "", AT_EMPTY_PATH, STATX_INO, &here) < 0)
+        return bw_error_syscall (err, "statx");
+      if (!(here.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+        return bw_error_set (err, ENOTSUP, "statx: the kernel does not report mount roots");
+      if (here.stx_attributes & STATX_ATTR_MOUNT_ROOT)
+        {
+          *out = bw_steal_fd (cur);
+          return 0;
+        }
+      _cleanup_close_ int up = openat (cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (up < 0)
+        return bw_error_syscall (err, "open ..");
+      if (statx (up, "", AT_EMPTY_PATH, STATX_INO, &up_st) < 0)
+        return bw_error_syscall (err, "statx ..");
+      if (up_st.stx_ino == here.stx_ino && up_st.stx_dev_major == here.stx_dev_major
+          && up_st.stx_dev_minor == here.stx_dev_minor)
+        {
+          /* A chroot that is not a mount root: no mount above it to see. */
+          *out = bw_steal_fd (cur);
+          return 0;
+        }
+      close (cur);
+      cur = bw_steal_fd (up);
+    }
+  return bw_error_set (err, ELOOP, "no mount root above it");
+}
+
+int
+rootfs_isolate_mount (const struct spec *spec, int root_dir, struct bw_error *err)
+{
+  /* Without MS_REC on /, the mount holding root.path may still be a peer
+   * of a host mount (a shared bind of the bundle, or / itself on systemd
+   * hosts): the rootfs bind, attached on it, would propagate to the host
+   * with every mount made in the container, and pivot_root refuses a
+   * shared parent. This mount namespace is the container's own copy, so
+   * changing it leaves the host's mount as it is. Private or slave as /
+   * is made: a slave rootfs must still receive the host's mounts. */
+  const struct propagation *prop;
+  _cleanup_close_ int holder = -1;
+  int ret = find_propagation (spec, &prop, err);
+  if (ret < 0)
+    return ret;
+  ret = open_mount_root (root_dir, &holder, err);
+  if (ret < 0)
+    return bw_error_prefix (err, "root.path: find the mount holding %s", spec->root->path);
+  struct mount_attr attr = { .propagation = prop->before & ~MS_REC };
+  if (sys_mount_setattr (holder, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    return bw_error_syscall (err, "linux.rootfsPropagation: make the mount holding %s %s",
+                             spec->root->path, prop->before & MS_SLAVE ? "slave" : "private");
+  return 0;
+}
+
 int
 rootfs_prepare (const struct spec *spec, int root_dir, int *rootfd, struct bw_error *err)
 {
@@ -179,6 +304,12 @@ rootfs_prepare (const struct spec *spec, int root_dir, int *rootfd, struct bw_er
                                                             | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
   if (tree < 0)
     return bw_error_syscall (err, "root.path: bind %s", spec->root->path);
+  /* A clone joins its source's peer group: mounts below root.path that are
+   * peers of host mounts would take the container's mounts to the host.
+   * As slaves they still receive the host's (private ones stay private). */
+  struct mount_attr tree_attr = { .propagation = MS_SLAVE };
+  if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &tree_attr, sizeof tree_attr) < 0)
+    return bw_error_syscall (err, "root.path: make the mounts below %s slaves", spec->root->path);
   ret = mount_attach (tree, root_dir, err);
   if (ret < 0)
     return bw_error_prefix (err, "root.path: bind %s", spec->root->path);
@@ -271,13 +402,19 @@ rootfs_make_readonly (int rootfd, struct bw_error *err)
 static int
 pivot (int rootfd, struct bw_error *err)
 {
+  /* The old root ends up stacked on "."; detach it without telling the
+   * host's mounts about it. It is made rslave through an fd: a path (".")
+   * would name the new root below it, and turn the container's shared
+   * mounts into private ones. */
+  _cleanup_close_ int old_root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (old_root < 0)
+    return bw_error_syscall (err, "open the old root");
   if (fchdir (rootfd) < 0)
     return bw_error_syscall (err, "fchdir to the root");
-  /* The old root ends up stacked on "."; detach it without telling the
-   * host's mounts about it. */
   if (sys_pivot_root (".", ".") < 0)
     return bw_error_syscall (err, "pivot_root");
-  if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+  struct mount_attr attr = { .propagation = MS_SLAVE };
+  if (sys_mount_setattr (old_root, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
     return bw_error_syscall (err, "make the old root rslave");
   if (umount2 (".", MNT_DETACH) < 0)
     return bw_error_syscall (err, "unmount the old root");

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -79,5 +80,49 @@ sync_expect (int fd, const char *peer, enum sync_type type, int32_t *value,
                          peer, msg.type);
   if (value)
     *value = msg.value;
+  return 0;
+}
+
+int
+sync_send_data (int fd, const char *data, size_t len, struct bw_error *err)
+{
+  ssize_t n;
+  do
+    n = send (fd, data, len, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == EMSGSIZE)
+    return bw_error_set (err, EMSGSIZE, "sync: payload of %zu bytes is too large", len);
+  if (n < 0)
+    return bw_error_syscall (err, "send on the sync socket");
+  return (size_t) n == len ? 0 : bw_error_set (err, EIO, "sync: short send");
+}
+
+int
+sync_recv_data (int fd, const char *peer, char **out, struct bw_error *err)
+{
+  ssize_t n;
+  /* With MSG_TRUNC a SOCK_SEQPACKET recv returns the message's full size. */
+  do
+    n = recv (fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return bw_error_syscall (err, "receive on the sync socket");
+  if (n == 0)
+    return bw_error_set (err, EPIPE, "%s exited during setup", peer);
+  char *buf = malloc ((size_t) n + 1);
+  if (!buf)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  ssize_t got;
+  do
+    got = recv (fd, buf, (size_t) n, 0);
+  while (got < 0 && errno == EINTR);
+  if (got != n)
+    {
+      free (buf);
+      return got < 0 ? bw_error_syscall (err, "receive on the sync socket")
+                     : bw_error_set (err, EPROTO, "sync: short payload");
+    }
+  buf[n] = '\0';
+  *out = buf;
   return 0;
 }

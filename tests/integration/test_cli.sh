@@ -34,6 +34,13 @@ expect_fail "exec: bad --cap" '--cap: unknown capability "CAP_NOPE"' exec --cap 
 expect_fail "checkpoint unsupported" "checkpoint is not supported" checkpoint x
 expect_fail "restore unsupported" "restore is not supported" restore x
 
+# systemd is not running here: a clear error, nothing created.
+if [ -e /run/systemd/system ]; then why="the systemd cgroup manager is not supported yet"; else why="systemd is not running on this host"; fi
+expect_fail "--systemd-cgroup: clear error" "^bulwark: --systemd-cgroup: $why; use the cgroupfs manager$" --systemd-cgroup create --bundle "$BW_TMP" sd1
+expect_fail "--cgroup-manager systemd: clear error" "cgroup-manager systemd: $why" --cgroup-manager systemd create --bundle "$BW_TMP" sd1
+check "--cgroup-manager disabled is accepted" bw --cgroup-manager disabled list
+check "--rootless and --systemd-cgroup are accepted by other commands" bw --rootless true --systemd-cgroup list
+
 # Bad container ids are refused before anything is touched.
 long=$(printf 'a%.0s' $(seq 1025))
 for id in "a/b" ".." "." "a b" "ünï" "$long" "-x" ; do
@@ -66,11 +73,19 @@ echo '{"ociVersion":"1.0.0","root":{"path":"rootfs"},"process":{"args":["sh"],"c
 expect_fail "unknown capability" 'process.capabilities.bounding\[0\]: unknown capability "CAP_FOO"' create --bundle "$B" c1
 echo '{"ociVersion":"1.0.0","root":{"path":"rootfs"},"process":{"args":["sh"],"cwd":"/","terminal":true}}' >"$B/config.json"
 expect_fail "terminal without console socket" "process.terminal is true but no --console-socket" create --bundle "$B" c1
-chmod 000 "$B/config.json"
-if [ "$(id -u)" -ne 0 ]; then
-  expect_fail "unreadable config.json" "config.json: Permission denied" create --bundle "$B" c1
-fi
-chmod 644 "$B/config.json"
+# Unreadable config.json (root reads through permissions, so use a
+# directory, a dangling symlink and a fifo nobody writes to).
+mv "$B/config.json" "$B/config.saved"
+mkdir "$B/config.json"
+expect_fail "config.json is a directory" "$B/config.json: Is a directory" create --bundle "$B" c1
+rmdir "$B/config.json"
+ln -s /nonexistent/config.json "$B/config.json"
+expect_fail "config.json is a dangling symlink" "$B/config.json: No such file or directory" create --bundle "$B" c1
+rm "$B/config.json"
+mkfifo "$B/config.json"
+expect_fail "config.json is a fifo" "$B/config.json: not a regular file" create --bundle "$B" c1
+rm "$B/config.json"
+mv "$B/config.saved" "$B/config.json"
 check "bad bundles leave nothing under --root" root_is_empty
 
 # Containers that do not exist.

@@ -59,8 +59,14 @@ main (void)
 
   char *o5[] = { "idmap", NULL };
   m = make ("bind", o5, 1);
-  CHECK (mount_plan_parse (&m, &plan, &err) == -ENOTSUP, "idmap not supported yet", "%s",
-         err.msg);
+  CHECK (mount_plan_parse (&m, &plan, &err) == 0 && plan.idmap && !plan.idmap_recursive,
+         "idmap parses", "%s", err.msg);
+  free (plan.data);
+
+  char *o6[] = { "rbind", "ridmap", NULL };
+  m = make ("bind", o6, 2);
+  CHECK (mount_plan_parse (&m, &plan, &err) == 0 && plan.idmap && plan.idmap_recursive
+           && plan.recursive, "ridmap parses as recursive", "%s", err.msg);
   free (plan.data);
   return UNIT_EXIT ();
 }

@@ -28,4 +28,9 @@ int bw_error_prefix (struct bw_error *err, const char *fmt, ...)
 
 void bw_error_clear (struct bw_error *err);
 
+/* Quote untrusted text for a message: in double quotes, printable ASCII as
+ * is, the rest as \xNN, cut after `max_shown` characters with "..." so that
+ * huge input cannot fill a log line. */
+void bw_quote (const char *text, size_t max_shown, char *buf, size_t size);
+
 #endif

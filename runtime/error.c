@@ -75,3 +75,37 @@ bw_error_clear (struct bw_error *err)
       err->msg[0] = '\0';
     }
 }
+
+void
+bw_quote (const char *text, size_t max_shown, char *buf, size_t size)
+{
+  size_t out = 0, shown = 0;
+  const unsigned char *p = (const unsigned char *) text;
+  if (size == 0)
+    return;
+#define PUT(ch) do { if (out + 1 < size) buf[out++] = (char) (ch); } while (0)
+  PUT ('"');
+  for (; *p && shown < max_shown; p++, shown++)
+    {
+      if (*p == '"' || *p == '\\')
+        {
+          PUT ('\\');
+          PUT (*p);
+        }
+      else if (*p >= 0x20 && *p < 0x7f)
+        PUT (*p);
+      else
+        {
+          char hex[5];
+          snprintf (hex, sizeof hex, "\\x%02x", *p);
+          for (int i = 0; hex[i]; i++)
+            PUT (hex[i]);
+        }
+    }
+  PUT ('"');
+  if (*p)
+    for (int i = 0; i < 3; i++)
+      PUT ('.');
+#undef PUT
+  buf[out] = '\0';
+}

@@ -38,39 +38,6 @@ static const struct signal_name signal_names[] = {
 
 #define N_NAMES (sizeof signal_names / sizeof signal_names[0])
 
-/* Quote untrusted input for the error message: printable ASCII as is, the
- * rest as \xNN, at most 32 characters. */
-static void
-quote (const char *s, char *buf, size_t size)
-{
-  size_t out = 0, shown = 0;
-  const unsigned char *p = (const unsigned char *) s;
-#define PUT(ch) do { if (out + 1 < size) buf[out++] = (ch); } while (0)
-  PUT ('"');
-  for (; *p && shown < 32; p++, shown++)
-    {
-      if (*p == '"' || *p == '\\')
-        {
-          PUT ('\\');
-          PUT (*p);
-        }
-      else if (*p >= 0x20 && *p < 0x7f)
-        PUT (*p);
-      else
-        {
-          char hex[5];
-          snprintf (hex, sizeof hex, "\\x%02x", *p);
-          for (int i = 0; hex[i]; i++)
-            PUT (hex[i]);
-        }
-    }
-  PUT ('"');
-  if (*p)
-    for (int i = 0; i < 3; i++)
-      PUT ('.');
-#undef PUT
-  buf[out < size ? out : size - 1] = '\0';
-}
 
 /* A decimal number with an optional leading '-', nothing else (no spaces,
  * no '+', no hex), as Go's strconv.Atoi takes it. 1: parsed, 0: not a
@@ -128,7 +95,7 @@ signals_parse (const char *text, int *signo, struct bw_error *err)
     {
       if (numeric < 0 || number < 1 || number > SIGNALS_RTMAX)
         {
-          quote (text, q, sizeof q);
+          bw_quote (text, 32, q, sizeof q);
           if (numeric < 0)
             return bw_error_set (err, EINVAL, "invalid signal number %s", q);
           return bw_error_set (err, EINVAL, "invalid signal number %ld", number);
@@ -157,7 +124,7 @@ signals_parse (const char *text, int *signo, struct bw_error *err)
           return 0;
         }
     }
-  quote (text, q, sizeof q);
+  bw_quote (text, 32, q, sizeof q);
   return bw_error_set (err, EINVAL, "unknown signal %s", q);
 }
 

@@ -36,41 +36,6 @@ id_char_ok (unsigned char c)
          || c == '.' || c == '+' || c == '-';
 }
 
-/* Quote untrusted text for a message: printable ASCII as is, the rest as
- * \xNN, cut to 64 characters + "..." so that a huge id cannot fill the log. */
-static void
-quote_id (const char *id, char *buf, size_t size)
-{
-  const size_t shown_max = 64;
-  size_t out = 0, shown = 0;
-  const unsigned char *p = (const unsigned char *) id;
-
-#define PUT(ch) do { if (out + 1 < size) buf[out++] = (ch); } while (0)
-  PUT ('"');
-  for (; *p && shown < shown_max; p++, shown++)
-    {
-      if (*p == '"' || *p == '\\')
-        {
-          PUT ('\\');
-          PUT (*p);
-        }
-      else if (*p >= 0x20 && *p < 0x7f)
-        PUT (*p);
-      else
-        {
-          char hex[5];
-          snprintf (hex, sizeof hex, "\\x%02x", *p);
-          for (int i = 0; hex[i]; i++)
-            PUT (hex[i]);
-        }
-    }
-  PUT ('"');
-  if (*p)
-    for (int i = 0; i < 3; i++)
-      PUT ('.');
-#undef PUT
-  buf[out < size ? out : size - 1] = '\0';
-}
 
 int
 state_validate_id (const char *id, struct bw_error *err)
@@ -87,7 +52,7 @@ state_validate_id (const char *id, struct bw_error *err)
   if (!ok)
     {
       char q[300];
-      quote_id (id, q, sizeof q);
+      bw_quote (id, 64, q, sizeof q);
       return bw_error_set (err, EINVAL,
                            "invalid container id %s: use 1 to %d characters of A-Z a-z 0-9 _ . + -",
                            q, STATE_ID_MAX);
@@ -263,7 +228,7 @@ static int
 not_exist (const char *id, struct bw_error *err)
 {
   char q[300];
-  quote_id (id, q, sizeof q);
+  bw_quote (id, 64, q, sizeof q);
   return bw_error_set (err, ENOENT, "container %s does not exist", q);
 }
 
@@ -451,7 +416,7 @@ open_container (struct state_store *st, const char *id, bool lock, struct state_
       return handle_fill (st, id, name, bw_steal_fd (fd), h, err);
     }
   char q[300];
-  quote_id (id, q, sizeof q);
+  bw_quote (id, 64, q, sizeof q);
   return bw_error_set (err, EAGAIN, "container %s keeps being replaced; try again", q);
 }
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "spec.h"
 #include "state.h"
@@ -22,6 +23,8 @@ struct container_create_opts
   int preserve_fds;            /* fds 3 .. 3+N-1 pass to the workload */
   bool no_pivot;
   bool no_new_keyring;
+  /* Placed, not yet created; NULL: no cgroups (--cgroup-manager disabled). */
+  const struct cgroup_set *cgroup;
 };
 
 /* Set everything up and leave the init blocked until container_start. On

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "linux_seccomp_cache.h"
 #include "spec.h"
 
 struct init_ctx
@@ -24,6 +25,9 @@ struct init_ctx
   int console_sock;    /* connected --console-socket when process.terminal, else -1 */
   const char *id;      /* the container's id (for the seccomp agent's state) */
   int seccomp_agent_fd; /* connected to linux.seccomp.listenerPath, else -1 */
+  /* linux.seccomp compiled (or taken from the cache) by the runtime; NULL:
+   * compile it here with libseccomp (filters with notify rules). */
+  const struct seccomp_bpf *seccomp_prog;
 };
 
 /* Never returns: execs the workload or exits non-zero (after sending the

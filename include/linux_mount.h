@@ -33,6 +33,8 @@ struct mount_env
   const char *bundle;       /* relative bind sources are taken from here */
   bool in_userns;           /* sysfs may fall back to a bind of /sys */
   const char *label;        /* linux.mountLabel (SELinux context=), or NULL */
+  int procfd;               /* procfs: the init's /proc/self/{cgroup,mountinfo} */
+  bool cgroupns;            /* the container has a cgroup namespace */
 };
 
 /* Parse options; `data` points into m->options (free plan->data only). */
@@ -43,6 +45,29 @@ int mount_plan_parse (const struct spec_mount *m, struct mount_plan *plan, struc
  * mount_one closes it. */
 int mount_one (const struct spec_mount *m, const struct mount_env *env, int prepared,
                struct bw_error *err);
+
+/* One cgroup hierarchy the init is in, as mount_cgroup shows it. */
+struct cgroup_hierarchy
+{
+  bool v2;
+  char *controllers;  /* "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
+  char *path;         /* the init's cgroup in it, as /proc/self/cgroup says */
+  char *name;         /* entry under the destination (v1 hosts): the host's
+                       * mount point's last component */
+  char *source;       /* host directory of that cgroup, or NULL when it lies
+                       * outside the host's mount */
+};
+
+/* The hierarchies of `procfd`/self/cgroup that the host has mounted below
+ * /sys/fs/cgroup (self/mountinfo); on a v2 host only the unified one. */
+int mount_cgroup_hierarchies (int procfd, bool v2_host, struct cgroup_hierarchy **out,
+                              size_t *n_out, struct bw_error *err);
+void mount_cgroup_hierarchies_free (struct cgroup_hierarchy *h, size_t n);
+
+/* A config mount of type "cgroup" at m->destination, laid out as the host's
+ * hierarchies are (mount_cgroup.c). */
+int mount_cgroup (const struct spec_mount *m, const struct mount_plan *plan,
+                  const struct mount_env *env, struct bw_error *err);
 
 /* Every bind mount's source cloned as a detached tree into fds[i] (-1 for
  * other mounts; fds has spec->n_mounts entries), idmapped (MOUNT_ATTR_IDMAP)

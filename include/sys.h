@@ -34,4 +34,9 @@ int sys_fsopen (const char *fsname, unsigned int flags);
 int sys_fsconfig (int fsfd, unsigned int cmd, const char *key, const void *value, int aux);
 int sys_fsmount (int fsfd, unsigned int flags, unsigned int attr_flags);
 
+/* Landlock; `attr` is the struct of the matching uapi version. */
+int sys_landlock_create_ruleset (const void *attr, size_t size, uint32_t flags);
+int sys_landlock_add_rule (int ruleset_fd, int rule_type, const void *attr, uint32_t flags);
+int sys_landlock_restrict_self (int ruleset_fd, uint32_t flags);
+
 #endif

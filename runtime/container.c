@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
 #include "hooks.h"
@@ -27,6 +28,7 @@
 #include "linux_ns.h"
 #include "linux_process.h"
 #include "linux_rootfs.h"
+#include "linux_seccomp_cache.h"
 #include "linux_seccomp.h"
 #include "linux_sync.h"
 #include "linux_terminal.h"
@@ -108,6 +110,7 @@ struct stage_ctx
   int sync_fd;
   int fifo_fd;
   int console_sock;  /* -1 without process.terminal */
+  const struct seccomp_bpf *seccomp_prog;  /* NULL: the init compiles */
 };
 
 /* The setup process: namespaces, then the init. Runs in a fork of the
@@ -126,6 +129,11 @@ stage_namespaces (const struct stage_ctx *c, pid_t *init_pid, struct bw_error *e
   ret = init_close_fds (c->opts->preserve_fds, keep, 3);
   if (ret < 0)
     return bw_error_set (err, -ret, "close_range: %s", strerror (-ret));
+  /* Into the container's cgroup before anything else: the init, cloned
+   * below, starts there, and a new cgroup namespace is rooted there. */
+  ret = c->opts->cgroup ? cgroup_enter (c->opts->cgroup, 0, err) : 0;
+  if (ret < 0)
+    return ret;
 
   /* The seccomp agent's socket, reached as the runtime is: inside the
    * container's user namespace the path may be out of reach. */
@@ -223,6 +231,7 @@ stage_namespaces (const struct stage_ctx *c, pid_t *init_pid, struct bw_error *e
         .console_sock = c->console_sock,
         .id = c->opts->id,
         .seccomp_agent_fd = agent_fd,
+        .seccomp_prog = c->seccomp_prog,
       };
       init_main (&ictx);
     }
@@ -284,6 +293,26 @@ runtime_hooks (const struct spec *spec, struct state_handle *state, pid_t init_p
   return ret;
 }
 
+/* The init's pid in the record, before SYNC_GO lets it go on: from then on
+ * it outlives a killed runtime (waiting on the exec fifo), and a later
+ * `delete --force` finds it by this pid. Before GO it exits when the
+ * runtime's end of the sync socket closes. */
+static int
+record_init_pid (struct state_handle *state, pid_t pid, struct bw_error *err)
+{
+  struct state_record rec = { 0 };
+  int ret = state_read (state, &rec, err);
+  if (ret == 0)
+    {
+      rec.pid = pid;
+      ret = state_pid_start_time (pid, &rec.pid_start_time, err);
+    }
+  if (ret == 0)
+    ret = state_write (state, &rec, err);
+  state_record_clear (&rec);
+  return ret;
+}
+
 /* Runtime side of the handshake; *stage_pid is zeroed once reaped. */
 static int
 handshake (const struct spec *spec, struct state_handle *state, int sync_fd, pid_t *stage_pid,
@@ -323,6 +352,9 @@ handshake (const struct spec *spec, struct state_handle *state, int sync_fd, pid
   *stage_pid = 0;
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     return bw_error_set (err, EIO, "container setup process failed (status 0x%x)", status);
+  ret = record_init_pid (state, *init_pid, err);
+  if (ret < 0)
+    return ret;
   /* The init's pid as we see it: the seccomp agent is told it. */
   ret = sync_send (sync_fd, SYNC_GO, *init_pid, err);
   if (ret == 0 && hooks_need_init_step (spec))
@@ -332,12 +364,36 @@ handshake (const struct spec *spec, struct state_handle *state, int sync_fd, pid
   return ret;
 }
 
+/* linux.seccomp as a BPF program from the compiled-filter cache in the
+ * state root (the parent of the container's directory), compiled and
+ * stored on a miss. Done here, with the runtime's credentials: the init
+ * may be in a user namespace that cannot reach the state root. Filters
+ * with notify rules stay with libseccomp in the init (the listener fd
+ * comes from its load). */
+static int
+prepare_seccomp (const struct spec *spec, const struct container_create_opts *opts,
+                 struct seccomp_bpf *prog, struct bw_error *err)
+{
+  const struct spec_seccomp *sc = spec->linux ? spec->linux->seccomp : NULL;
+  if (!sc || !seccomp_cache_usable (sc))
+    return 0;
+  _cleanup_free_ char *state_root = strdup (opts->state->dir);
+  if (!state_root)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  char *slash = strrchr (state_root, '/');
+  if (slash)
+    *slash = '\0';
+  return seccomp_cache_load_or_compile (slash && state_root[0] ? state_root : NULL, sc, prog,
+                                        NULL, err);
+}
+
 int
 container_create (const struct spec *spec, const struct container_create_opts *opts,
                   pid_t *init_pid, struct bw_error *err)
 {
   _cleanup_close_ int fifo_fd = -1;
   _cleanup_close_ int console_sock = -1;
+  _cleanup_seccomp_bpf_ struct seccomp_bpf seccomp_prog = SECCOMP_BPF_INIT;
   int fds[2] = { -1, -1 };
   pid_t stage_pid = 0, pid = 0;
   struct stage_ctx sctx = { .spec = spec, .opts = opts, .runtime_pid = getpid () };
@@ -355,9 +411,21 @@ container_create (const struct spec *spec, const struct container_create_opts *o
   if (ret < 0)
     return ret;
 
+  if (opts->cgroup)
+    {
+      const struct spec_resources *r = spec->linux ? spec->linux->resources : NULL;
+      ret = cgroup_create (opts->cgroup, r, err);
+      if (ret == 0)
+        ret = cgroup_apply (opts->cgroup, r, false, err);
+      if (ret < 0)
+        goto fail;
+    }
   ret = make_exec_fifo (spec, opts->state->dir_fd, &fifo_fd, err);
+  if (ret == 0)
+    ret = prepare_seccomp (spec, opts, &seccomp_prog, err);
   if (ret < 0)
     goto fail;
+  sctx.seccomp_prog = seccomp_prog.insns ? &seccomp_prog : NULL;
   /* Connected here, on the host; the init sends the pty master over it. */
   if (spec->process->terminal.value)
     ret = terminal_connect (opts->console_socket, &console_sock, err);
@@ -408,6 +476,13 @@ fail:
     if (fds[i] >= 0)
       close (fds[i]);
   unlinkat (opts->state->dir_fd, EXEC_FIFO, 0);
+  if (opts->cgroup)
+    {
+      /* An init the setup process cloned before it died is ours to kill. */
+      struct bw_error ignored = { 0 };
+      cgroup_kill_all (opts->cgroup, SIGKILL, &ignored);
+      cgroup_destroy (opts->cgroup, &ignored);
+    }
   return ret;
 }
 
@@ -529,6 +604,16 @@ signal_pid_namespace (pid_t init, int signo, struct bw_error *err)
   return 0;
 }
 
+/* The container's recorded cgroups; 1 when it has some, 0 without. */
+static int
+load_cgroup (const struct state_record *rec, struct cgroup_set *cg, struct bw_error *err)
+{
+  if (!rec || !rec->cgroup_path || !*rec->cgroup_path)
+    return 0;
+  int ret = cgroup_load (CGROUP_ROOT, -1, rec->cgroup_path, cg, err);
+  return ret < 0 ? ret : 1;
+}
+
 int
 container_kill (const struct state_record *rec, int signo, bool all, struct bw_error *err)
 {
@@ -536,7 +621,16 @@ container_kill (const struct state_record *rec, int signo, bool all, struct bw_e
   int ret = open_init (rec, &pidfd);
   if (ret < 0)
     return bw_error_set (err, ESRCH, "container init (pid %d) is not running", (int) rec->pid);
-  if (all)
+  struct cgroup_set cg = { 0 };
+  if (all && (ret = load_cgroup (rec, &cg, err)) != 0)
+    {
+      if (ret > 0)
+        ret = cgroup_kill_all (&cg, signo, err);
+      cgroup_set_clear (&cg);
+      if (ret < 0)
+        return ret;
+    }
+  else if (all)
     {
       ret = signal_pid_namespace (rec->pid, signo, err);
       if (ret < 0)
@@ -556,6 +650,17 @@ container_destroy (const struct state_record *rec, struct state_handle *h, bool 
                    struct bw_error *err)
 {
   _cleanup_close_ int pidfd = -1;
+  struct cgroup_set cg = { 0 };
+  int has_cgroup = load_cgroup (rec, &cg, err);
+  if (has_cgroup < 0)
+    return has_cgroup;
+  /* Every process, the init too, and thawed if paused: a frozen v1 task
+   * dies only once thawed. */
+  if (has_cgroup && force && cgroup_kill_all (&cg, SIGKILL, err) < 0)
+    {
+      cgroup_set_clear (&cg);
+      return bw_error_prefix (err, "delete");
+    }
   if (force && rec && open_init (rec, &pidfd) == 0)
     {
       if (sys_pidfd_send_signal (pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
@@ -567,10 +672,24 @@ container_destroy (const struct state_record *rec, struct state_handle *h, bool 
         n = poll (&pfd, 1, 10000);
       while (n < 0 && errno == EINTR);
       if (n <= 0)
-        return bw_error_set (err, ETIMEDOUT, "container init (pid %d) did not exit after SIGKILL",
-                             (int) rec->pid);
+        {
+          cgroup_set_clear (&cg);
+          return bw_error_set (err, ETIMEDOUT, "container init (pid %d) did not exit after SIGKILL",
+                               (int) rec->pid);
+        }
       /* Reap it when it is ours (run, or a failed create). */
       waitpid (rec->pid, NULL, WNOHANG);
+    }
+  if (has_cgroup)
+    {
+      /* A stopped container without its own pid namespace may leave
+       * processes behind: they go with it, as with runc. */
+      int ret = force ? 0 : cgroup_kill_all (&cg, SIGKILL, err);
+      if (ret == 0)
+        ret = cgroup_destroy (&cg, err);
+      cgroup_set_clear (&cg);
+      if (ret < 0)
+        return ret;
     }
   if (h && h->dir_fd >= 0 && unlinkat (h->dir_fd, EXEC_FIFO, 0) < 0 && errno != ENOENT)
     return bw_error_syscall (err, "remove %s", EXEC_FIFO);

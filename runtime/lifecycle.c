@@ -8,12 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
 #include "fdpass.h"
 #include "featureset.h"
 #include "hooks.h"
 #include "lifecycle.h"
+#include "linux_sysctl.h"
 #include "spec.h"
 #include "sys.h"
 
@@ -227,6 +229,7 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
   struct state_handle h = { .dir_fd = -1 };
   _cleanup_free_ char *config_json = NULL;
   bool spawned = false;
+  struct cgroup_set cgroup = { 0 };
   struct container_create_opts copts = {
     .console_socket = o->console_socket,
     .preserve_fds = o->preserve_fds,
@@ -261,6 +264,21 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
                           "--console-socket: given but config.json: process.terminal is false");
       goto out;
     }
+  /* Host-wide sysctls are refused before the state root is touched. */
+  ret = sysctl_validate (spec, err);
+  if (ret < 0)
+    goto out;
+  /* Placed now and recorded in the first state.json: a runtime killed at
+   * any later point leaves the path for `delete` to clean up. */
+  if (!ctx->global.cgroup_manager || strcmp (ctx->global.cgroup_manager, "disabled") != 0)
+    {
+      ret = cgroup_detect (CGROUP_ROOT, NULL, -1, &cgroup, err);
+      if (ret == 0)
+        ret = cgroup_place (&cgroup, spec->linux ? spec->linux->cgroups_path : NULL, id, err);
+      if (ret < 0)
+        goto out;
+      copts.cgroup = &cgroup;
+    }
 
   ret = state_store_open (ctx->global.root, true, &st, err);
   if (ret < 0)
@@ -268,6 +286,16 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
   ret = state_container_create (&st, id, &h, err);
   if (ret < 0)
     goto out;
+  /* Checked once the id is ours; recorded only when free, so that undoing
+   * this create never touches a cgroup someone else uses. */
+  if (copts.cgroup)
+    {
+      ret = cgroup_check_unused (&cgroup, err);
+      if (ret == 0)
+        ret = cgroup_format (&cgroup, &rec.cgroup_path, err);
+      if (ret < 0)
+        goto fail;
+    }
 
   rec.id = strdup (id);
   rec.owner = strdup ("");
@@ -330,6 +358,7 @@ fail:
   if (spawned)
     run_hooks_warning (ctx, spec, &rec, SPEC_HOOK_POSTSTOP, STATUS_STOPPED);
 out:
+  cgroup_set_clear (&cgroup);
   state_record_clear (&rec);
   state_store_close (&st);
   return ret;

@@ -76,3 +76,21 @@ sys_fsmount (int fsfd, unsigned int flags, unsigned int attr_flags)
 {
   return syscall (SYS_fsmount, fsfd, flags, attr_flags);
 }
+
+int
+sys_landlock_create_ruleset (const void *attr, size_t size, uint32_t flags)
+{
+  return syscall (SYS_landlock_create_ruleset, attr, size, flags);
+}
+
+int
+sys_landlock_add_rule (int ruleset_fd, int rule_type, const void *attr, uint32_t flags)
+{
+  return syscall (SYS_landlock_add_rule, ruleset_fd, rule_type, attr, flags);
+}
+
+int
+sys_landlock_restrict_self (int ruleset_fd, uint32_t flags)
+{
+  return syscall (SYS_landlock_restrict_self, ruleset_fd, flags);
+}

@@ -1,27 +1,56 @@
-/* ps, pause, resume, events: the commands that read or drive a container's
- * cgroup. Their arguments are parsed and checked here; the cgroup work
- * itself belongs to the cgroup module, which this build does not have yet,
- * so they say so instead of pretending. */
+/* ps, pause, resume: the commands that read or drive a container's cgroup
+ * (the work is in the cgroup module); checkpoint and restore, refused. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cgroup.h"
+#include "cleanup.h"
 #include "cmd.h"
 
-int
-cmd_needs_cgroups (struct cli_ctx *ctx, const char *command, const char *id, bool allow_paused,
-               struct bw_error *err)
+/* The container (running, or paused when `allow_paused`) and its cgroups,
+ * locked; cmd_close releases all but `cg`. */
+static int
+open_cgroup (struct cli_ctx *ctx, const char *id, bool allow_paused, struct state_store *st,
+             struct state_handle *h, struct state_record *rec, struct cgroup_set *cg,
+             struct bw_error *err)
 {
-  struct state_store st = { .root_fd = -1 };
-  struct state_handle h = { .dir_fd = -1 };
-  struct state_record rec = { 0 };
-  int ret = cmd_open_running (ctx, id, allow_paused, &st, &h, &rec, err);
+  int ret = cmd_open_running (ctx, id, allow_paused, st, h, rec, err);
   if (ret < 0)
     return ret;
-  cmd_close (&st, &h, &rec);
-  return bw_error_set (err, ENOSYS, "%s: cgroup support is not implemented yet in this build",
-                       command);
+  if (!rec->cgroup_path || !*rec->cgroup_path)
+    ret = bw_error_set (err, ENOTSUP, "container \"%s\" has no cgroup (created with "
+                        "--cgroup-manager disabled)", id);
+  else
+    ret = cgroup_load (CGROUP_ROOT, -1, rec->cgroup_path, cg, err);
+  if (ret < 0)
+    cmd_close (st, h, rec);
+  return ret;
+}
+
+/* Table format: "PID CMD" with the command line from /proc (runc runs
+ * ps(1) instead; its options are not supported here). */
+static void
+print_table (const pid_t *pids, size_t n)
+{
+  printf ("%-8s %s\n", "PID", "CMD");
+  for (size_t i = 0; i < n; i++)
+    {
+      char path[64], buf[4096];
+      snprintf (path, sizeof path, "/proc/%d/cmdline", (int) pids[i]);
+      _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+      ssize_t len = fd >= 0 ? read (fd, buf, sizeof buf - 1) : -1;
+      if (len < 0)
+        len = 0;
+      buf[len] = '\0';
+      for (ssize_t j = 0; j + 1 < len; j++)
+        if (buf[j] == '\0')
+          buf[j] = ' ';
+      printf ("%-8d %s\n", (int) pids[i], buf);
+    }
 }
 
 static const struct option ps_options[] = {
@@ -34,6 +63,7 @@ on_ps_option (int opt, const char *arg, void *data, struct bw_error *err)
 {
   if (strcmp (arg, "json") && strcmp (arg, "table"))
     return cli_usage_error (err, "ps", "--format: expected table or json, got \"%s\"", arg);
+  *(bool *) data = strcmp (arg, "json") == 0;
   return 0;
 }
 
@@ -41,16 +71,70 @@ int
 cmd_ps (struct cli_ctx *ctx, int argc, char **argv, struct bw_error *err)
 {
   const struct cli_command *cmd = cli_find_command ("ps");
-  bool help = false;
+  bool help = false, json = false;
   int first = 0;
-  int ret = cli_parse_options (cmd, argc, argv, "f:", ps_options, true, on_ps_option, NULL, &first,
-                               &help, err);
+  int ret = cli_parse_options (cmd, argc, argv, "f:", ps_options, true, on_ps_option, &json,
+                               &first, &help, err);
   if (ret < 0 || help)
     return ret;
   ret = cli_expect_operands (cmd->name, argc, argv, first, 1, -1, err);
   if (ret < 0)
     return ret;
-  return cmd_needs_cgroups (ctx, "ps", argv[first], true, err);
+  if (argc - first > 1)
+    return cli_usage_error (err, "ps", "ps(1) options are not supported; use --format json");
+  struct state_store st = { .root_fd = -1 };
+  struct state_handle h = { .dir_fd = -1 };
+  struct state_record rec = { 0 };
+  struct cgroup_set cg = { 0 };
+  ret = open_cgroup (ctx, argv[first], true, &st, &h, &rec, &cg, err);
+  if (ret < 0)
+    return ret;
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t n = 0;
+  ret = cgroup_pids (&cg, &pids, &n, err);
+  cgroup_set_clear (&cg);
+  cmd_close (&st, &h, &rec);
+  if (ret < 0)
+    return ret;
+  if (!json)
+    print_table (pids, n);
+  else
+    {
+      putchar ('[');
+      for (size_t i = 0; i < n; i++)
+        printf ("%s%d", i ? "," : "", (int) pids[i]);
+      puts ("]");
+    }
+  return 0;
+}
+
+/* Freeze or thaw, and record it: state reports "paused" from state.json
+ * while the init lives. */
+static int
+set_paused (struct cli_ctx *ctx, const char *id, bool paused, struct bw_error *err)
+{
+  struct state_store st = { .root_fd = -1 };
+  struct state_handle h = { .dir_fd = -1 };
+  struct state_record rec = { 0 };
+  struct cgroup_set cg = { 0 };
+  int ret = open_cgroup (ctx, id, true, &st, &h, &rec, &cg, err);
+  if (ret < 0)
+    return ret;
+  enum container_status status = state_current_status (&rec);
+  if (paused && status == STATUS_PAUSED)
+    ret = bw_error_set (err, EINVAL, "container \"%s\" is already paused", id);
+  else if (!paused && status != STATUS_PAUSED)
+    ret = bw_error_set (err, EINVAL, "container \"%s\" is not paused", id);
+  if (ret == 0)
+    ret = cgroup_freeze (&cg, paused, err);
+  if (ret == 0)
+    {
+      rec.status = paused ? STATUS_PAUSED : STATUS_RUNNING;
+      ret = state_write (&h, &rec, err);
+    }
+  cgroup_set_clear (&cg);
+  cmd_close (&st, &h, &rec);
+  return ret;
 }
 
 int
@@ -61,7 +145,7 @@ cmd_pause (struct cli_ctx *ctx, int argc, char **argv, struct bw_error *err)
   int ret = cmd_parse_id_only (cli_find_command ("pause"), argc, argv, &id, &help, err);
   if (ret < 0 || help)
     return ret;
-  return cmd_needs_cgroups (ctx, "pause", id, false, err);
+  return set_paused (ctx, id, true, err);
 }
 
 int
@@ -72,93 +156,7 @@ cmd_resume (struct cli_ctx *ctx, int argc, char **argv, struct bw_error *err)
   int ret = cmd_parse_id_only (cli_find_command ("resume"), argc, argv, &id, &help, err);
   if (ret < 0 || help)
     return ret;
-  struct state_store st = { .root_fd = -1 };
-  struct state_handle h = { .dir_fd = -1 };
-  struct state_record rec = { 0 };
-  ret = cmd_open_running (ctx, id, true, &st, &h, &rec, err);
-  if (ret < 0)
-    return ret;
-  enum container_status status = state_current_status (&rec);
-  cmd_close (&st, &h, &rec);
-  if (status != STATUS_PAUSED)
-    return bw_error_set (err, EINVAL, "container \"%s\" is not paused", id);
-  return bw_error_set (err, ENOSYS, "resume: cgroup support is not implemented yet in this build");
-}
-
-enum
-{
-  OPT_STATS = 256,
-  OPT_INTERVAL,
-};
-
-static const struct option events_options[] = {
-  { "stats", no_argument, NULL, OPT_STATS },
-  { "interval", required_argument, NULL, OPT_INTERVAL },
-  { NULL, 0, NULL, 0 },
-};
-
-/* A Go-style duration ("5s", "100ms", "1m30s", "1.5s"): must be positive. */
-static int
-parse_duration (const char *arg, struct bw_error *err)
-{
-  const char *p = arg;
-  double total_ms = 0;
-  if (!*p)
-    goto bad;
-  while (*p)
-    {
-      char *end;
-      double v = strtod (p, &end);
-      if (end == p || v < 0)
-        goto bad;
-      p = end;
-      double unit;
-      if (strncmp (p, "ms", 2) == 0)
-        unit = 1, p += 2;
-      else if (strncmp (p, "us", 2) == 0)
-        unit = 0.001, p += 2;
-      else if (strncmp (p, "ns", 2) == 0)
-        unit = 0.000001, p += 2;
-      else if (*p == 's')
-        unit = 1000, p++;
-      else if (*p == 'm')
-        unit = 60000, p++;
-      else if (*p == 'h')
-        unit = 3600000, p++;
-      else
-        goto bad;
-      total_ms += v * unit;
-    }
-  if (total_ms <= 0)
-    goto bad;
-  return 0;
-bad:
-  return cli_usage_error (err, "events", "--interval: expected a positive duration such as 5s, got \"%s\"",
-                          arg);
-}
-
-static int
-on_events_option (int opt, const char *arg, void *data, struct bw_error *err)
-{
-  if (opt == OPT_INTERVAL)
-    return parse_duration (arg, err);
-  return 0;
-}
-
-int
-cmd_events (struct cli_ctx *ctx, int argc, char **argv, struct bw_error *err)
-{
-  const struct cli_command *cmd = cli_find_command ("events");
-  bool help = false;
-  int first = 0;
-  int ret = cli_parse_options (cmd, argc, argv, "", events_options, false, on_events_option, NULL,
-                               &first, &help, err);
-  if (ret < 0 || help)
-    return ret;
-  ret = cli_expect_operands (cmd->name, argc, argv, first, 1, 1, err);
-  if (ret < 0)
-    return ret;
-  return cmd_needs_cgroups (ctx, "events", argv[first], true, err);
+  return set_paused (ctx, id, false, err);
 }
 
 static int

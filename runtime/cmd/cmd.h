@@ -26,11 +26,6 @@ int cmd_parse_id_only (const struct cli_command *cmd, int argc, char **argv, con
 int cmd_open_running (struct cli_ctx *ctx, const char *id, bool allow_paused,
                       struct state_store *st, struct state_handle *h, struct state_record *rec,
                       struct bw_error *err);
-/* Check that the container exists and runs, then report that the cgroup
- * module is missing from this build. */
-int cmd_needs_cgroups (struct cli_ctx *ctx, const char *command, const char *id, bool allow_paused,
-                       struct bw_error *err);
-
 void cmd_close (struct state_store *st, struct state_handle *h, struct state_record *rec);
 
 #endif

@@ -1,5 +1,8 @@
 /* update: new resource limits for a running container, from --resources
- * JSON (as Docker sends on stdin) or from runc's flags. */
+ * JSON (as Docker sends on stdin) and runc's flags (which win). The new
+ * values are merged into the container's saved config.json, and the merged
+ * resources written to its cgroup, as runc does. Zero means "unchanged" for
+ * the limits (Docker sends zeros for what it does not change). */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "cmd.h"
 #include "spec.h"
@@ -53,19 +57,29 @@ static const struct option update_options[] = {
   { NULL, 0, NULL, 0 },
 };
 
+/* The flags, as a resources object of their own. */
 struct update_opts
 {
   const char *resources_file;
   bool any_flag;
+  struct spec_memory memory;
+  struct spec_cpu cpu;
+  struct spec_pids pids;
+  struct spec_block_io block_io;
 };
 
-/* A byte size as runc takes it: "-1", "1024", "512k", "64m", "1g", "1GB". */
+/* A byte size as runc takes it: "-1", "1024", "512k", "64m", "1g", "1GB"
+ * (binary multiples). */
 static int
-parse_size (const char *flag, const char *arg, struct bw_error *err)
+parse_size (const char *flag, const char *arg, opt_i64 *out, struct bw_error *err)
 {
   if (strcmp (arg, "-1") == 0)
-    return 0;
+    {
+      *out = (opt_i64) { .set = true, .value = -1 };
+      return 0;
+    }
   char *end;
+  double mult = 1;
   errno = 0;
   double v = strtod (arg, &end);
   if (end == arg || errno || v < 0 || !isdigit ((unsigned char) arg[0]))
@@ -80,7 +94,13 @@ parse_size (const char *flag, const char *arg, struct bw_error *err)
           known = true;
       if (!known)
         goto bad;
+      const char *units = "bkmgtp";
+      for (const char *u = units; *u && *u != tolower ((unsigned char) *end); u++)
+        mult *= 1024;
     }
+  if (v * mult > 9.2e18)
+    goto bad;
+  *out = (opt_i64) { .set = true, .value = (int64_t) (v * mult) };
   return 0;
 bad:
   return cli_usage_error (err, "update", "%s: expected a size in bytes (e.g. 512m, 1g, -1), got \"%s\"",
@@ -88,7 +108,8 @@ bad:
 }
 
 static int
-parse_int (const char *flag, const char *arg, bool allow_minus_one, struct bw_error *err)
+parse_int (const char *flag, const char *arg, bool allow_minus_one, int64_t *out,
+           struct bw_error *err)
 {
   char *end;
   errno = 0;
@@ -98,8 +119,20 @@ parse_int (const char *flag, const char *arg, bool allow_minus_one, struct bw_er
                             allow_minus_one ? "a non-negative integer or -1"
                                             : "a non-negative integer",
                             arg);
+  *out = v;
   return 0;
 }
+
+#define SET_I64(field, flag, minus_one)                                       \
+  do                                                                          \
+    {                                                                         \
+      int64_t v_;                                                             \
+      int r_ = parse_int (flag, arg, minus_one, &v_, err);                    \
+      if (r_ == 0)                                                            \
+        field = (__typeof__ (field)) { .set = true, .value = v_ };            \
+      return r_;                                                              \
+    }                                                                         \
+  while (0)
 
 static int
 on_option (int opt, const char *arg, void *data, struct bw_error *err)
@@ -119,36 +152,43 @@ on_option (int opt, const char *arg, void *data, struct bw_error *err)
         int ret = cli_parse_uint ("update", "--blkio-weight", arg, 1000, &w, err);
         if (ret == 0 && w != 0 && w < 10)
           ret = cli_usage_error (err, "update", "--blkio-weight: %llu is out of range (10..1000)", w);
+        if (ret == 0)
+          o->block_io.weight = (opt_u32) { .set = true, .value = (uint32_t) w };
         return ret;
       }
     case OPT_CPU_PERIOD:
-      return parse_int ("--cpu-period", arg, false, err);
+      SET_I64 (o->cpu.period, "--cpu-period", false);
     case OPT_CPU_QUOTA:
-      return parse_int ("--cpu-quota", arg, true, err);
+      SET_I64 (o->cpu.quota, "--cpu-quota", true);
     case OPT_CPU_SHARE:
-      return parse_int ("--cpu-share", arg, false, err);
+      SET_I64 (o->cpu.shares, "--cpu-share", false);
     case OPT_CPU_RT_PERIOD:
-      return parse_int ("--cpu-rt-period", arg, false, err);
+      SET_I64 (o->cpu.realtime_period, "--cpu-rt-period", false);
     case OPT_CPU_RT_RUNTIME:
-      return parse_int ("--cpu-rt-runtime", arg, true, err);
+      SET_I64 (o->cpu.realtime_runtime, "--cpu-rt-runtime", true);
     case OPT_PIDS_LIMIT:
-      return parse_int ("--pids-limit", arg, true, err);
+      SET_I64 (o->pids.limit, "--pids-limit", true);
     case OPT_CPUSET_CPUS:
     case OPT_CPUSET_MEMS:
       if (strspn (arg, "0123456789,-") != strlen (arg))
         return cli_usage_error (err, "update", "%s: expected a list such as 0-3,5, got \"%s\"",
                                 opt == OPT_CPUSET_CPUS ? "--cpuset-cpus" : "--cpuset-mems", arg);
-      return 0;
+      {
+        char **dst = opt == OPT_CPUSET_CPUS ? &o->cpu.cpus : &o->cpu.mems;
+        free (*dst);
+        *dst = strdup (arg);
+        return *dst ? 0 : bw_error_set (err, ENOMEM, "out of memory");
+      }
     case OPT_MEMORY:
-      return parse_size ("--memory", arg, err);
+      return parse_size ("--memory", arg, &o->memory.limit, err);
     case OPT_MEMORY_RESERVATION:
-      return parse_size ("--memory-reservation", arg, err);
+      return parse_size ("--memory-reservation", arg, &o->memory.reservation, err);
     case OPT_MEMORY_SWAP:
-      return parse_size ("--memory-swap", arg, err);
+      return parse_size ("--memory-swap", arg, &o->memory.swap, err);
     case OPT_KERNEL_MEMORY:
-      return parse_size ("--kernel-memory", arg, err);
+      return parse_size ("--kernel-memory", arg, &o->memory.kernel, err);
     case OPT_KERNEL_MEMORY_TCP:
-      return parse_size ("--kernel-memory-tcp", arg, err);
+      return parse_size ("--kernel-memory-tcp", arg, &o->memory.kernel_tcp, err);
     case OPT_L3_CACHE_SCHEMA:
     case OPT_MEM_BW_SCHEMA:
       return bw_error_set (err, ENOTSUP, "update: Intel RDT (%s) is not supported by bulwark",
@@ -158,7 +198,7 @@ on_option (int opt, const char *arg, void *data, struct bw_error *err)
 }
 
 static int
-read_resources (const char *file, struct bw_error *err)
+read_resources (const char *file, struct spec_resources **out, struct bw_error *err)
 {
   _cleanup_free_ char *json = NULL;
   size_t len = 0;
@@ -169,12 +209,186 @@ read_resources (const char *file, struct bw_error *err)
     ret = spec_read_file (file, &json, &len, err);
   if (ret < 0)
     return ret;
-  struct spec_resources *res = NULL;
-  ret = spec_parse_resources (json, len, &res, err);
+  ret = spec_parse_resources (json, len, out, err);
   if (ret < 0)
     return bw_error_prefix (err, "--resources %s", strcmp (file, "-") == 0 ? "(stdin)" : file);
-  spec_resources_free (res);
   return 0;
+}
+
+/* Copy a limit when given and not zero (zero: unchanged). */
+#define TAKE(dst, src, f)                                                     \
+  do                                                                          \
+    if ((src)->f.set && (src)->f.value)                                       \
+      (dst)->f = (src)->f;                                                    \
+  while (0)
+/* Copy a value where zero means something (swappiness, flags). */
+#define TAKE_SET(dst, src, f)                                                 \
+  do                                                                          \
+    if ((src)->f.set)                                                         \
+      (dst)->f = (src)->f;                                                    \
+  while (0)
+#define SWAP(a, b) do { __typeof__ (a) t_ = (a); (a) = (b); (b) = t_; } while (0)
+
+static void
+merge_memory (struct spec_memory *d, const struct spec_memory *s)
+{
+  TAKE (d, s, limit);
+  TAKE (d, s, reservation);
+  TAKE (d, s, swap);
+  TAKE (d, s, kernel);
+  TAKE (d, s, kernel_tcp);
+  TAKE_SET (d, s, swappiness);
+  TAKE_SET (d, s, disable_oom_killer);
+  TAKE_SET (d, s, use_hierarchy);
+  TAKE_SET (d, s, check_before_update);
+}
+
+static void
+merge_cpu (struct spec_cpu *d, struct spec_cpu *s)
+{
+  TAKE (d, s, shares);
+  TAKE (d, s, quota);
+  TAKE_SET (d, s, burst);
+  TAKE (d, s, period);
+  TAKE (d, s, realtime_runtime);
+  TAKE (d, s, realtime_period);
+  TAKE_SET (d, s, idle);
+  if (s->cpus && *s->cpus)
+    SWAP (d->cpus, s->cpus);
+  if (s->mems && *s->mems)
+    SWAP (d->mems, s->mems);
+}
+
+static void
+merge_block_io (struct spec_block_io *d, struct spec_block_io *s)
+{
+  TAKE (d, s, weight);
+  TAKE (d, s, leaf_weight);
+  if (s->weight_device_set)
+    {
+      SWAP (d->weight_device, s->weight_device);
+      SWAP (d->n_weight_device, s->n_weight_device);
+      d->weight_device_set = true;
+    }
+  if (s->throttle_read_bps.set)
+    SWAP (d->throttle_read_bps, s->throttle_read_bps);
+  if (s->throttle_write_bps.set)
+    SWAP (d->throttle_write_bps, s->throttle_write_bps);
+  if (s->throttle_read_iops.set)
+    SWAP (d->throttle_read_iops, s->throttle_read_iops);
+  if (s->throttle_write_iops.set)
+    SWAP (d->throttle_write_iops, s->throttle_write_iops);
+}
+
+/* `upd` into `res`; what moves out of `upd` is swapped, so freeing both
+ * afterwards frees everything once. Device rules are not updated (as
+ * runc). */
+static int
+merge_resources (struct spec_resources *res, struct spec_resources *upd)
+{
+  if ((upd->memory && !res->memory && !(res->memory = calloc (1, sizeof *res->memory)))
+      || (upd->cpu && !res->cpu && !(res->cpu = calloc (1, sizeof *res->cpu)))
+      || (upd->pids && !res->pids && !(res->pids = calloc (1, sizeof *res->pids)))
+      || (upd->block_io && !res->block_io && !(res->block_io = calloc (1, sizeof *res->block_io))))
+    return -ENOMEM;
+  if (upd->memory)
+    merge_memory (res->memory, upd->memory);
+  if (upd->cpu)
+    merge_cpu (res->cpu, upd->cpu);
+  if (upd->pids)
+    TAKE (res->pids, upd->pids, limit);
+  if (upd->block_io)
+    merge_block_io (res->block_io, upd->block_io);
+  if (upd->hugepage_limits_set)
+    {
+      SWAP (res->hugepage_limits, upd->hugepage_limits);
+      SWAP (res->n_hugepage_limits, upd->n_hugepage_limits);
+      res->hugepage_limits_set = true;
+    }
+  if (upd->network)
+    SWAP (res->network, upd->network);
+  if (upd->rdma_set)
+    {
+      SWAP (res->rdma, upd->rdma);
+      SWAP (res->n_rdma, upd->n_rdma);
+      res->rdma_set = true;
+    }
+  if (upd->unified.set)
+    SWAP (res->unified, upd->unified);
+  return 0;
+}
+
+/* The flags as a resources object: its parts point into `o`, so it is
+ * merged, never freed. */
+static void
+flags_resources (struct update_opts *o, struct spec_resources *r)
+{
+  const struct spec_memory *m = &o->memory;
+  const struct spec_cpu *c = &o->cpu;
+  /* Only the parts a flag set, so that the saved config gets no empty
+   * objects. */
+  bool memory = m->limit.set || m->reservation.set || m->swap.set || m->kernel.set
+                || m->kernel_tcp.set;
+  bool cpu = c->shares.set || c->quota.set || c->period.set || c->realtime_runtime.set
+             || c->realtime_period.set || c->cpus || c->mems;
+  *r = (struct spec_resources) {
+    .memory = memory ? &o->memory : NULL,
+    .cpu = cpu ? &o->cpu : NULL,
+    .pids = o->pids.limit.set ? &o->pids : NULL,
+    .block_io = o->block_io.weight.set ? &o->block_io : NULL,
+  };
+}
+
+static int
+apply_update (struct cli_ctx *ctx, const char *id, struct spec_resources *upd,
+              struct update_opts *o, struct bw_error *err)
+{
+  struct state_store st = { .root_fd = -1 };
+  struct state_handle h = { .dir_fd = -1 };
+  struct state_record rec = { 0 };
+  struct cgroup_set cg = { 0 };
+  _cleanup_spec_ struct spec *saved = NULL;
+  _cleanup_free_ char *config = NULL, *merged_json = NULL;
+  size_t len = 0;
+  int ret = lifecycle_open (ctx, id, &st, &h, &rec, err);
+  if (ret < 0)
+    return ret;
+  enum container_status status = state_current_status (&rec);
+  if (status == STATUS_STOPPED || status == STATUS_CREATING)
+    ret = bw_error_set (err, EINVAL, "container \"%s\" is not running", id);
+  else if (!rec.cgroup_path || !*rec.cgroup_path)
+    ret = bw_error_set (err, ENOTSUP, "container \"%s\" has no cgroup (created with "
+                        "--cgroup-manager disabled)", id);
+  if (ret == 0)
+    ret = state_read_file (&h, "config.json", 16 << 20, &config, &len, err);
+  if (ret == 0)
+    ret = spec_parse_config (config, len, &saved, err);
+  if (ret == 0 && !saved->linux)
+    ret = bw_error_set (err, EINVAL, "saved config.json: no linux section");
+  if (ret == 0 && !saved->linux->resources
+      && !(saved->linux->resources = calloc (1, sizeof *saved->linux->resources)))
+    ret = bw_error_set (err, ENOMEM, "out of memory");
+  if (ret == 0)
+    {
+      struct spec_resources flags;
+      flags_resources (o, &flags);
+      if ((upd && merge_resources (saved->linux->resources, upd) < 0)
+          || merge_resources (saved->linux->resources, &flags) < 0)
+        ret = bw_error_set (err, ENOMEM, "out of memory");
+    }
+  if (ret == 0)
+    {
+      ret = cgroup_load (CGROUP_ROOT, -1, rec.cgroup_path, &cg, err);
+    }
+  if (ret == 0)
+    ret = cgroup_apply (&cg, saved->linux->resources, true, err);
+  if (ret == 0)
+    ret = spec_to_json (saved, true, &merged_json, err);
+  if (ret == 0)
+    ret = state_write_file (&h, "config.json", merged_json, strlen (merged_json), err);
+  cgroup_set_clear (&cg);
+  cmd_close (&st, &h, &rec);
+  return ret;
 }
 
 int
@@ -182,23 +396,21 @@ cmd_update (struct cli_ctx *ctx, int argc, char **argv, struct bw_error *err)
 {
   const struct cli_command *cmd = cli_find_command ("update");
   struct update_opts o = { 0 };
+  struct spec_resources *upd = NULL;
   bool help = false;
   int first = 0;
   int ret = cli_parse_options (cmd, argc, argv, "r:", update_options, false, on_option, &o, &first,
                                &help, err);
-  if (ret < 0 || help)
-    return ret;
-  ret = cli_expect_operands (cmd->name, argc, argv, first, 1, 1, err);
-  if (ret < 0)
-    return ret;
-  ret = state_validate_id (argv[first], err);
-  if (ret < 0)
-    return ret;
-  if (o.resources_file)
-    {
-      ret = read_resources (o.resources_file, err);
-      if (ret < 0)
-        return ret;
-    }
-  return cmd_needs_cgroups (ctx, "update", argv[first], true, err);
+  if (ret == 0 && !help)
+    ret = cli_expect_operands (cmd->name, argc, argv, first, 1, 1, err);
+  if (ret == 0 && !help)
+    ret = state_validate_id (argv[first], err);
+  if (ret == 0 && !help && o.resources_file)
+    ret = read_resources (o.resources_file, &upd, err);
+  if (ret == 0 && !help)
+    ret = apply_update (ctx, argv[first], upd, &o, err);
+  spec_resources_free (upd);
+  free (o.cpu.cpus);
+  free (o.cpu.mems);
+  return ret;
 }

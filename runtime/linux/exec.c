@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "linux_caps.h"
 #include "linux_exec.h"
@@ -239,6 +240,23 @@ helper_main (struct exec_ctx *c)
 {
   struct bw_error err = { 0 };
   pid_t pid = 0;
+  /* Into the container's cgroup first, so that the new process is limited,
+   * listed by ps, frozen by pause and reached by kill --all like the rest. */
+  const char *cgroup = c->req->rec->cgroup_path;
+  if (cgroup && *cgroup)
+    {
+      struct cgroup_set cg = { 0 };
+      int ret = cgroup_load (CGROUP_ROOT, -1, cgroup, &cg, &err);
+      if (ret == 0)
+        ret = cgroup_enter (&cg, 0, &err);
+      cgroup_set_clear (&cg);
+      if (ret < 0)
+        {
+          bw_error_prefix (&err, "join the container's cgroup");
+          sync_send_error (c->sync_fd, &err);
+          _exit (1);
+        }
+    }
   if (helper_join (c, &pid, &err) < 0)
     {
       sync_send_error (c->sync_fd, &err);

@@ -16,12 +16,14 @@
 #include "linux_caps.h"
 #include "linux_dev.h"
 #include "linux_init.h"
+#include "linux_landlock.h"
 #include "linux_lsm.h"
 #include "linux_mount.h"
 #include "linux_process.h"
 #include "linux_rootfs.h"
 #include "linux_seccomp.h"
 #include "linux_sync.h"
+#include "linux_sysctl.h"
 #include "linux_terminal.h"
 #include "sys.h"
 
@@ -76,34 +78,6 @@ open_procfs (int *out, struct bw_error *err)
   return 0;
 }
 
-static int
-write_sysctls (const struct spec *spec, int procfd, struct bw_error *err)
-{
-  const struct spec_map *m = spec->linux ? &spec->linux->sysctl : NULL;
-  for (size_t i = 0; m && i < m->n; i++)
-    {
-      const char *key = m->items[i].key, *value = m->items[i].value;
-      _cleanup_free_ char *path = NULL;
-      if (!key[0] || strstr (key, "..") || key[0] == '.' || strchr (key, '/'))
-        return bw_error_set (err, EINVAL, "linux.sysctl: invalid key \"%s\"", key);
-      if (asprintf (&path, "sys/%s", key) < 0)
-        return bw_error_set (err, ENOMEM, "out of memory");
-      for (char *c = path; *c; c++)
-        if (*c == '.')
-          *c = '/';
-      struct open_how how = { .flags = O_WRONLY | O_CLOEXEC,
-                              .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
-                                         | RESOLVE_NO_MAGICLINKS };
-      _cleanup_close_ int fd = sys_openat2 (procfd, path, &how, sizeof how);
-      if (fd < 0)
-        return bw_error_syscall (err, "linux.sysctl: %s: open /proc/%s", key, path);
-      size_t len = strlen (value);
-      if (write (fd, value, len) != (ssize_t) len)
-        return bw_error_syscall (err, "linux.sysctl: %s: write \"%s\"", key, value);
-    }
-  return 0;
-}
-
 static bool
 has_ns (const struct spec *spec, enum spec_ns_type t)
 {
@@ -132,7 +106,8 @@ setup_root (const struct init_ctx *ctx, int procfd, int *rootfd, struct bw_error
   if (ret == 0 && !dev_spec_mounts_dev (spec))
     ret = dev_mount_tmpfs (*rootfd, lsm_mount_label (spec), err);
   struct mount_env env = { .rootfd = *rootfd, .bundle = ctx->bundle,
-                           .in_userns = ctx->in_userns, .label = lsm_mount_label (spec) };
+                           .in_userns = ctx->in_userns, .label = lsm_mount_label (spec),
+                           .procfd = procfd, .cgroupns = has_ns (spec, SPEC_NS_CGROUP) };
   for (size_t i = 0; ret == 0 && i < spec->n_mounts; i++)
     {
       /* mount_one closes the prepared tree; the rest die with us on error. */
@@ -146,7 +121,7 @@ setup_root (const struct init_ctx *ctx, int procfd, int *rootfd, struct bw_error
   if (ret == 0 && spec->process->terminal.value)
     ret = terminal_setup (*rootfd, spec->process, ctx->console_sock, true, err);
   if (ret == 0)
-    ret = write_sysctls (spec, procfd, err);
+    ret = sysctl_write (spec, procfd, err);
   if (ret == 0)
     ret = process_make_cwd (spec->process, *rootfd, err);
   if (ret == 0)
@@ -228,11 +203,25 @@ load_seccomp (const struct init_ctx *ctx, struct seccomp_prepared *filter, pid_t
   return seccomp_prepared_load (filter, pid, state, err);
 }
 
+/* The runtime's compiled program when it gave one (loaded once: *prog is
+ * cleared), else the filter compiled here. */
+static int
+load_filter (const struct init_ctx *ctx, const struct seccomp_bpf **prog,
+             struct seccomp_prepared *filter, pid_t pid, struct bw_error *err)
+{
+  if (!*prog)
+    return load_seccomp (ctx, filter, pid, err);
+  int ret = seccomp_bpf_load (*prog, err);
+  *prog = NULL;
+  return ret < 0 ? bw_error_prefix (err, "linux.seccomp") : 0;
+}
+
 static int
 setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_state,
        struct bw_error *err)
 {
   _cleanup_close_ int rootfd = -1;
+  _cleanup_close_ int landlock_fd = -1;
   _cleanup_seccomp_prepared_ struct seccomp_prepared filter = SECCOMP_PREPARED_INIT;
   int32_t init_pid = 0;
   int ret = sync_expect (ctx->sync_fd, "runtime", SYNC_GO, &init_pid, err);
@@ -246,7 +235,8 @@ setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_s
   umask (0);
   /* Compiled once; the agent's socket was connected by the setup process
    * with the host's credentials (the container's user may not reach it). */
-  ret = seccomp_prepare_agent (ctx->spec->linux ? ctx->spec->linux->seccomp : NULL,
+  const struct seccomp_bpf *prog = ctx->seccomp_prog;
+  ret = seccomp_prepare_agent (ctx->spec->linux && !prog ? ctx->spec->linux->seccomp : NULL,
                                ctx->seccomp_agent_fd, &filter, err);
   if (ret == 0)
     ret = open_procfs (procfd, err);
@@ -261,8 +251,16 @@ setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_s
     ret = rootfs_enter (ctx->spec, rootfd, ctx->no_pivot, err);
   if (ret == 0 && ctx->spec->linux)
     ret = process_set_personality (ctx->spec->linux->personality, err);
+  /* Landlock (opt-in): built here, past the pivot so that its paths are
+   * the container's, while we may still open every one of them; the exec
+   * fifo, outside the root, must stay writable for wait_for_start. */
+  if (ret == 0)
+    ret = landlock_prepare (ctx->spec, ctx->spec->process, true, &landlock_fd, err);
+  if (ret == 0 && landlock_fd >= 0)
+    ret = landlock_allow_fd (landlock_fd, ctx->fifo_fd, LANDLOCK_ACCESS_FS_WRITE_FILE,
+                             "exec.fifo", err);
   if (ret == 0 && !ctx->spec->process->no_new_privileges.value)
-    ret = load_seccomp (ctx, &filter, init_pid, err);
+    ret = load_filter (ctx, &prog, &filter, init_pid, err);
   if (ret == 0)
     ret = init_setup_process (ctx->spec->process, err);
   if (ret == 0)
@@ -271,6 +269,9 @@ setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_s
     ret = process_refuse_runtime_exec (*exec_path, *procfd, err);
   if (ret == 0)
     ret = lsm_set_exec_label (ctx->spec->process, *procfd, err);
+  /* After the label: that writes to a procfs outside the root. */
+  if (ret == 0 && landlock_fd >= 0)
+    ret = landlock_restrict (bw_steal_fd (landlock_fd), err);
   if (ret < 0)
     return ret;
 
@@ -282,7 +283,7 @@ setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_s
   for (int fd = 3; fd < 3 + ctx->preserve_fds; fd++)
     if (fd != ctx->sync_fd && fd != ctx->fifo_fd && fd != *procfd && fd != filter.agent_fd)
       fcntl (fd, F_SETFD, 0);
-  return load_seccomp (ctx, &filter, init_pid, err);
+  return load_filter (ctx, &prog, &filter, init_pid, err);
 }
 
 /* Block until `start` opens the fifo for reading, then tell it we go.

@@ -214,8 +214,7 @@ make_mount (const struct spec_mount *m, const struct mount_plan *plan, const cha
     return bw_error_set (err, EINVAL, "no type and not a bind mount");
   if (plan->idmap)
     return bw_error_set (err, EINVAL, "idmapped mounts are only supported for bind mounts");
-  /* The runtime only does cgroup v2 inside the container for now. */
-  const char *type = is_type (m, "cgroup") ? "cgroup2" : m->type;
+  const char *type = m->type;
   unsigned int attr = (plan->attr_set | plan->rattr_set) & ~(uint64_t) MOUNT_ATTR_IDMAP;
   /* The SELinux context of filesystems that take one (not proc, sysfs, cgroup). */
   const char **data = plan->data;
@@ -227,8 +226,9 @@ make_mount (const struct spec_mount *m, const struct mount_plan *plan, const cha
         return bw_error_set (err, ENOMEM, "out of memory");
       data[n_data++] = context;
     }
-  /* Until cgroup support exists the container only gets to look. */
-  if (is_type (m, "cgroup") || is_type (m, "cgroup2"))
+  /* Until cgroup2 mounts follow the layout (mount_cgroup.c does "cgroup"
+   * ones) the container only gets to look. */
+  if (is_type (m, "cgroup2"))
     attr |= MOUNT_ATTR_RDONLY;
   int ret = mount_new_fs (type, m->source, data, n_data, attr, mntfd, err);
   if (ret == -EPERM && in_userns && is_type (m, "sysfs"))
@@ -261,6 +261,12 @@ mount_one (const struct spec_mount *m, const struct mount_env *env, int prepared
   if (!m->destination || m->destination[0] != '/')
     return bw_error_set (err, EINVAL, "mount %s: destination must be an absolute path", what);
   int ret = mount_plan_parse (m, &plan, err);
+  if (ret == 0 && is_type (m, "cgroup"))
+    {
+      ret = mount_cgroup (m, &plan, env, err);
+      free (plan.data);
+      return ret < 0 ? bw_error_prefix (err, "mount %s to %s", what, m->destination) : 0;
+    }
   if (ret == 0)
     ret = make_mount (m, &plan, env->bundle, env->in_userns, env->label, &mntfd, &is_dir,
                       &attrs_done, err);

@@ -35,7 +35,8 @@ expect_fail () {
 }
 
 # root_is_empty: nothing left under the state root.
-root_is_empty () { [ -z "$(ls -A "$ROOT" 2>/dev/null | grep -v '^\.lock$')" ]; }
+# The runtime's own shared files (lock, seccomp cache, ID pool) are not containers.
+root_is_empty () { [ -z "$(ls -A "$ROOT" 2>/dev/null | grep -v -e '^\.lock$' -e '^\.seccomp-cache$' -e '^\.idpool$')" ]; }
 
 # make_bundle DIR: a busybox-static rootfs and a default config.json (from
 # `bulwark spec`), args replaced by the remaining arguments when given.
@@ -51,9 +52,6 @@ make_bundle () {
   echo 'root:x:0:0:root:/root:/bin/sh' > "$dir/rootfs/etc/passwd"
   echo 'root:x:0:' > "$dir/rootfs/etc/group"
   (cd "$dir" && "$BULWARK" spec) || return 1
-  # Limits are parsed but not enforced until the runtime has cgroup
-  # support; without them create prints no warning.
-  edit_config "$dir/config.json" 'c["linux"].pop("resources", None)'
   if [ $# -gt 0 ]; then set_args "$dir/config.json" "$@"; fi
 }
 

@@ -41,9 +41,10 @@ nothing_left () {
 # --- process.scheduler
 inrun 'c["process"]["scheduler"] = {"policy": "SCHED_BATCH", "nice": 5}' probe sched
 expect "scheduler: SCHED_BATCH nice 5 (user namespace)" '^policy=3 nice=5 '
-inrun "$NO_USERNS"'; c["process"]["scheduler"] = {"policy": "SCHED_FIFO", "priority": 10, "flags": ["SCHED_FLAG_RESET_ON_FORK"]}' probe sched
+# A new v1 cpu cgroup gets no real-time budget: the config gives it one.
+inrun "$NO_USERNS"'; c["process"]["scheduler"] = {"policy": "SCHED_FIFO", "priority": 10, "flags": ["SCHED_FLAG_RESET_ON_FORK"]}; c["linux"].setdefault("resources", {}).setdefault("cpu", {})["realtimeRuntime"] = 10000' probe sched
 expect "scheduler: SCHED_FIFO priority 10 reset-on-fork" '^policy=1 nice=0 priority=10 flags=0x1$'
-inrun "$NO_USERNS"'; c["process"]["scheduler"] = {"policy": "SCHED_RR", "priority": 5}' probe sched
+inrun "$NO_USERNS"'; c["process"]["scheduler"] = {"policy": "SCHED_RR", "priority": 5}; c["linux"].setdefault("resources", {}).setdefault("cpu", {})["realtimeRuntime"] = 10000' probe sched
 expect "scheduler: SCHED_RR priority 5" '^policy=2 nice=0 priority=5 '
 inrun 'c["process"]["scheduler"] = {"policy": "SCHED_IDLE"}' probe sched
 expect "scheduler: SCHED_IDLE" '^policy=5 '

@@ -22,6 +22,7 @@ struct global_opts
   bool systemd_cgroup;         /* --systemd-cgroup */
   const char *cgroup_manager;  /* --cgroup-manager cgroupfs|systemd|disabled */
   const char *rootless;        /* --rootless true|false|auto (accepted) */
+  const char *policy_path;     /* --policy; NULL: $BULWARK_POLICY or the default */
 };
 
 struct cli_ctx
@@ -86,5 +87,6 @@ int cmd_features (struct cli_ctx *, int, char **, struct bw_error *);
 int cmd_spec (struct cli_ctx *, int, char **, struct bw_error *);
 int cmd_checkpoint (struct cli_ctx *, int, char **, struct bw_error *);
 int cmd_restore (struct cli_ctx *, int, char **, struct bw_error *);
+int cmd_report (struct cli_ctx *, int, char **, struct bw_error *);
 
 #endif

@@ -28,6 +28,18 @@ int bw_error_prefix (struct bw_error *err, const char *fmt, ...)
 
 void bw_error_clear (struct bw_error *err);
 
+/* Pass a failure up: `TRY (parse_x (...));` returns its negative errno. */
+#define TRY(expr)                                                             \
+  do                                                                          \
+    {                                                                         \
+      int _try_r = (expr);                                                    \
+      if (_try_r < 0)                                                         \
+        return _try_r;                                                        \
+    }                                                                         \
+  while (0)
+
+#define ARRAY_LEN(a) (sizeof (a) / sizeof (a)[0])
+
 /* Quote untrusted text for a message: in double quotes, printable ASCII as
  * is, the rest as \xNN, cut after `max_shown` characters with "..." so that
  * huge input cannot fill a log line. */

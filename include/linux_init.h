@@ -22,12 +22,14 @@ struct init_ctx
   int fifo_fd;         /* O_PATH fd of exec.fifo */
   int root_dir;        /* O_PATH fd of root.path, opened with the host uid */
   const int *mount_fds; /* per config mount: a prepared (idmapped) tree or -1 */
+  int root_idmapped;   /* root.path idmapped (rootfs_prepare_idmap) or -1 */
   int console_sock;    /* connected --console-socket when process.terminal, else -1 */
   const char *id;      /* the container's id (for the seccomp agent's state) */
   int seccomp_agent_fd; /* connected to linux.seccomp.listenerPath, else -1 */
   /* linux.seccomp compiled (or taken from the cache) by the runtime; NULL:
    * compile it here with libseccomp (filters with notify rules). */
   const struct seccomp_bpf *seccomp_prog;
+  bool seccomp_floor;  /* the policy's floor filter, stacked last */
 };
 
 /* Never returns: execs the workload or exits non-zero (after sending the

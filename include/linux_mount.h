@@ -80,6 +80,15 @@ int mount_cgroup (const struct spec_mount *m, const struct mount_plan *plan,
 int mount_prepare_binds (const struct spec *spec, const char *bundle, int *fds,
                          struct bw_error *err);
 
+/* Idmap the detached tree `tree` (MOUNT_ATTR_IDMAP; every mount in it
+ * when `recursive`) with `uids`/`gids`: a file owned by host id H shows as
+ * the id that maps to H, the same direction as a user namespace's maps.
+ * Needs the host's CAP_SYS_ADMIN (see mount_prepare_binds). `what` names
+ * the tree's source in errors. */
+int mount_idmap_tree (int tree, const struct spec_id_mappings *uids,
+                      const struct spec_id_mappings *gids, bool recursive, const char *what,
+                      struct bw_error *err);
+
 /* Clone `source` (absolute, or relative to `bundle`) as a detached tree. */
 int mount_clone_source (const struct spec_mount *m, const char *bundle, bool recursive, int *out,
                         struct bw_error *err);

@@ -39,12 +39,33 @@ int rootfs_open_dir (const struct spec *spec, const char *bundle, int *out, stru
  * may cross directories only host root can search. */
 int rootfs_isolate_mount (const struct spec *spec, int root_dir, struct bw_error *err);
 
+/* The annotation asking for an idmapped root: "true" or "false". No
+ * runtime-spec field says it (1.3 idmaps mounts, not root). */
+#define ROOTFS_IDMAP_ANNOTATION "run.bulwark.rootfs.idmap"
+
+/* Whether the config asks for it; an error naming the annotation for a
+ * value other than "true" or "false". */
+int rootfs_idmap_wanted (const struct spec *spec, bool *wanted, struct bw_error *err);
+
+/* When asked: root.path cloned (with the mounts below it) as a detached
+ * tree idmapped with linux.uidMappings/gidMappings, so that a file owned by
+ * host uid 0 shows as the container's uid 0 and container root's files
+ * land on disk as host uid 0. *out is -1 when not asked. Runs with the
+ * host's privileges, before the runtime enters the user namespace (see
+ * mount_prepare_binds). A filesystem that cannot be idmapped is an error
+ * naming root.path and the annotation; nothing is left mounted. */
+int rootfs_prepare_idmap (const struct spec *spec, const char *bundle, int *out,
+                          struct bw_error *err);
+
 /* Apply rootfsPropagation to / and bind the root (`root_dir`, from
  * rootfs_open_dir, opened in this mount namespace, its mount isolated by
  * rootfs_isolate_mount) onto itself so that it is a mount point for
- * pivot_root. *rootfd is the new mount. The mounts below root.path become
- * slaves at most: nothing mounted in the container reaches the host. */
-int rootfs_prepare (const struct spec *spec, int root_dir, int *rootfd, struct bw_error *err);
+ * pivot_root; `idmapped` (from rootfs_prepare_idmap, or -1) is attached
+ * there instead of a plain bind, and is closed here either way. *rootfd is
+ * the new mount. The mounts below root.path become slaves at most: nothing
+ * mounted in the container reaches the host. */
+int rootfs_prepare (const struct spec *spec, int root_dir, int idmapped, int *rootfd,
+                    struct bw_error *err);
 
 /* linux.maskedPaths (files: /dev/null over them; dirs: an empty read-only
  * tmpfs) and linux.readonlyPaths. Missing paths are skipped. */

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "spec.h"
 
@@ -116,13 +117,6 @@ int policy_load (const char *path, struct policy **out, struct bw_error *err);
 void policy_free (struct policy *p);
 
 /* What the transform knows about the host: filled in by the caller. */
-enum cgroup_layout
-{
-  CGROUP_LAYOUT_V1,
-  CGROUP_LAYOUT_HYBRID,
-  CGROUP_LAYOUT_V2,
-};
-
 struct host_facts
 {
   bool apparmor, selinux, landlock;  /* active LSMs, from the kernel */

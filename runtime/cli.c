@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hostfacts.h"
+
+#define BULWARK_POLICY_DEFAULT POLICY_DEFAULT_PATH
 
 #define ID_OPERAND "CONTAINER_ID"
 
@@ -155,6 +158,19 @@ const struct cli_command cli_commands[] = {
     "      --rootless            a template for an unprivileged caller\n"
     "  -h, --help                show this help\n",
     cmd_spec },
+  { "report", "print the security posture of a container or a bundle",
+    "Usage: bulwark [global options] report [options] " ID_OPERAND "\n"
+    "       bulwark [global options] report [options] --bundle DIR\n"
+    "\n"
+    "Print each hardening control and the policy rule that decided it: for a\n"
+    "container, as decided at its create (posture.json in its state dir); for a\n"
+    "bundle, as the current policy would decide now (nothing is created).\n"
+    "\n"
+    "Options:\n"
+    "  -b, --bundle DIR          report on the bundle's config.json instead\n"
+    "  -f, --format table|json   output format (default: table)\n"
+    "  -h, --help                show this help\n",
+    cmd_report },
   { "checkpoint", "not supported",
     "Usage: bulwark checkpoint [options] " ID_OPERAND "\n"
     "\n"
@@ -194,6 +210,8 @@ cli_print_usage (FILE *out)
          "      --systemd-cgroup      use systemd to manage cgroups (needs systemd)\n"
          "      --cgroup-manager cgroupfs|systemd|disabled\n"
          "      --rootless true|false|auto  accepted for runc compatibility\n"
+         "      --policy FILE         hardening policy (default: $BULWARK_POLICY, else\n"
+         "                            " BULWARK_POLICY_DEFAULT ")\n"
          "  -v, --version             print the version\n"
          "  -h, --help                show this help\n"
          "\n"

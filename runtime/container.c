@@ -164,6 +164,12 @@ stage_namespaces (const struct stage_ctx *c, pid_t *init_pid, struct bw_error *e
   ret = mount_prepare_binds (spec, c->opts->bundle, mount_fds, err);
   if (ret < 0)
     return ret;
+  /* The idmapped root too: idmapping the host's filesystem needs the
+   * host's CAP_SYS_ADMIN. */
+  _cleanup_close_ int root_idmapped = -1;
+  ret = rootfs_prepare_idmap (spec, c->opts->bundle, &root_idmapped, err);
+  if (ret < 0)
+    return ret;
 
   bool joined_user;
   ret = ns_join_user (spec, &joined_user, err);
@@ -228,10 +234,12 @@ stage_namespaces (const struct stage_ctx *c, pid_t *init_pid, struct bw_error *e
         .fifo_fd = c->fifo_fd,
         .root_dir = root_dir,
         .mount_fds = mount_fds,
+        .root_idmapped = root_idmapped,
         .console_sock = c->console_sock,
         .id = c->opts->id,
         .seccomp_agent_fd = agent_fd,
         .seccomp_prog = c->seccomp_prog,
+        .seccomp_floor = c->opts->seccomp_floor,
       };
       init_main (&ictx);
     }

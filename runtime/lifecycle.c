@@ -13,6 +13,7 @@
 #include "container.h"
 #include "fdpass.h"
 #include "featureset.h"
+#include "hardening.h"
 #include "hooks.h"
 #include "lifecycle.h"
 #include "linux_sysctl.h"
@@ -230,6 +231,7 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
   _cleanup_free_ char *config_json = NULL;
   bool spawned = false;
   struct cgroup_set cgroup = { 0 };
+  struct hardening *hd = NULL;
   struct container_create_opts copts = {
     .console_socket = o->console_socket,
     .preserve_fds = o->preserve_fds,
@@ -268,6 +270,10 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
   ret = sysctl_validate (spec, err);
   if (ret < 0)
     goto out;
+  /* A policy that does not load refuses the container. */
+  ret = hardening_begin (ctx, rec.bundle, &hd, err);
+  if (ret < 0)
+    goto out;
   /* Placed now and recorded in the first state.json: a runtime killed at
    * any later point leaves the path for `delete` to clean up. */
   if (!ctx->global.cgroup_manager || strcmp (ctx->global.cgroup_manager, "disabled") != 0)
@@ -296,6 +302,16 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
       if (ret < 0)
         goto fail;
     }
+  /* Hardened once the id is ours (its ID range is recorded against the
+   * state dir); from here on the hardened spec is the container's. */
+  {
+    struct spec *hardened = NULL;
+    ret = hardening_apply (hd, id, spec, &hardened, err);
+    if (ret < 0)
+      goto fail;
+    spec_free (spec);
+    spec = hardened;
+  }
 
   rec.id = strdup (id);
   rec.owner = strdup ("");
@@ -318,8 +334,12 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
   if (ret < 0)
     goto fail;
   ret = state_write_file (&h, "config.json", config_json, strlen (config_json), err);
+  if (ret == 0)
+    ret = hardening_record (hd, ctx, &h, err);
   if (ret < 0)
     goto fail;
+  copts.seccomp_floor = hardening_wants_floor (hd);
+  copts.landlock = hardening_wants_landlock (hd);
 
   copts.id = id;
   copts.bundle = rec.bundle;
@@ -352,12 +372,14 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
   goto out;
 
 fail:
+  hardening_abandon (hd, id);
   abandon (&st, &h, &rec);
   /* The spec continues a failed create (a failing prestart, createRuntime
    * or createContainer hook among others) with delete: poststop runs. */
   if (spawned)
     run_hooks_warning (ctx, spec, &rec, SPEC_HOOK_POSTSTOP, STATUS_STOPPED);
 out:
+  hardening_free (hd);
   cgroup_set_clear (&cgroup);
   state_record_clear (&rec);
   state_store_close (&st);
@@ -482,7 +504,9 @@ lifecycle_delete (struct cli_ctx *ctx, const char *id, bool force, struct bw_err
        * with no usable record: nothing else can exist, so remove it. */
       if (!force)
         log_msg (&ctx->log, LOG_LEVEL_WARNING, "%s; removing it", err->msg);
-      ret = state_container_remove (&st, &h, err);
+      ret = hardening_release_ids (ctx->global.root, id, err);
+      if (ret == 0)
+        ret = state_container_remove (&st, &h, err);
       state_store_close (&st);
       return ret;
     }
@@ -502,7 +526,11 @@ lifecycle_delete (struct cli_ctx *ctx, const char *id, bool force, struct bw_err
       goto out;
     }
   hooks_spec = saved_hooks (ctx, &h, SPEC_HOOK_POSTSTOP);
-  ret = state_container_remove (&st, &h, err);
+  /* Before the dir goes: a record whose dir is gone is reclaimed only
+   * when the pool is full. */
+  ret = hardening_release_ids (ctx->global.root, id, err);
+  if (ret == 0)
+    ret = state_container_remove (&st, &h, err);
   /* The container is gone, its dir and lock too: poststop comes last. */
   run_hooks_warning (ctx, hooks_spec, &rec, SPEC_HOOK_POSTSTOP, STATUS_STOPPED);
 out:

@@ -20,6 +20,7 @@ enum
   OPT_CGROUP_MANAGER,
   OPT_ROOTLESS,
   OPT_CRIU,
+  OPT_POLICY,
 };
 
 static const struct option global_options[] = {
@@ -31,6 +32,7 @@ static const struct option global_options[] = {
   { "cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER },
   { "rootless", required_argument, NULL, OPT_ROOTLESS },
   { "criu", required_argument, NULL, OPT_CRIU },
+  { "policy", required_argument, NULL, OPT_POLICY },
   { "version", no_argument, NULL, 'v' },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
@@ -86,6 +88,11 @@ parse_global (int argc, char **argv, struct global_opts *g, int *first, struct b
           g->rootless = optarg;
           break;
         case OPT_CRIU:
+          break;
+        case OPT_POLICY:
+          if (!*optarg)
+            return cli_usage_error (err, NULL, "--policy: expected a file");
+          g->policy_path = optarg;
           break;
         case 'v':
           printf ("bulwark version %s\nspec: 1.3.0\n", PACKAGE_VERSION);

@@ -14,17 +14,6 @@
 #include "policy.h"
 #include "spec.h"
 
-#define TRY(expr)                                                             \
-  do                                                                          \
-    {                                                                         \
-      int _try_r = (expr);                                                    \
-      if (_try_r < 0)                                                         \
-        return _try_r;                                                        \
-    }                                                                         \
-  while (0)
-
-#define ARRAY_LEN(a) (sizeof (a) / sizeof (a)[0])
-
 /* ------------------------------------------------------------ defaults */
 
 static const char *const default_caps[] = {

@@ -141,7 +141,7 @@ harden_userns (struct harden_ctx *h)
     {
       h->d->plan.idmap_mounts = true;
       return decision_add (h, "userns", DECISION_ADDED, "userNamespace.idmapFallback",
-                           "root.path", NONE, "rootfs and bind mounts idmapped",
+                           "root.path", NONE, "rootfs idmapped",
                            "files keep their owners as seen inside the container");
     }
   if (p->idmap_fallback == POLICY_REFUSE)

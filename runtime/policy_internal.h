@@ -6,17 +6,6 @@
 
 #include "policy.h"
 
-#define TRY(expr)                                                             \
-  do                                                                          \
-    {                                                                         \
-      int _try_r = (expr);                                                    \
-      if (_try_r < 0)                                                         \
-        return _try_r;                                                        \
-    }                                                                         \
-  while (0)
-
-#define ARRAY_LEN(a) (sizeof (a) / sizeof (a)[0])
-
 /* Relaxations asked for through bulwark.* annotations, after the policy
  * allowed them. Zero / false / NULL: not asked. */
 struct relaxations

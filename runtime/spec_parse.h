@@ -7,17 +7,6 @@
 #include "json.h"
 #include "spec.h"
 
-#define TRY(expr)                                                             \
-  do                                                                          \
-    {                                                                         \
-      int _try_r = (expr);                                                    \
-      if (_try_r < 0)                                                         \
-        return _try_r;                                                        \
-    }                                                                         \
-  while (0)
-
-#define ARRAY_LEN(a) (sizeof (a) / sizeof (a)[0])
-
 /* calloc that reports ENOMEM through the context. */
 int sp_alloc (struct json_ctx *c, size_t n, size_t size, void *out);
 

@@ -293,7 +293,6 @@ read_blkio (const char *dir, const char *file, struct cgroup_blkio_list *l, stru
 }
 
 /* Run a list of reads, stopping at the first error. */
-#define TRY(x) do { int _r = (x); if (_r < 0) return _r; } while (0)
 
 static int
 memory_entry_v1 (const char *dir, const char *prefix, struct cgroup_mem_entry *e,

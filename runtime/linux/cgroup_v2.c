@@ -11,7 +11,7 @@
 #include "cgroup.h"
 #include "cgroup_internal.h"
 
-#define TRY(x) do { if ((x) < 0) goto nomem; } while (0)
+#define TRY_ALLOC(x) do { if ((x) < 0) goto nomem; } while (0)
 
 /* Small float helpers: the build does not link libm for two formulas. */
 static double
@@ -178,10 +178,10 @@ cgroup_common_writes (const struct spec_resources *r, bool v2, struct cgroup_wri
   if (r->pids && r->pids->limit.set && r->pids->limit.value != 0)
     {
       if (r->pids->limit.value > 0)
-        TRY (cgroup_add (ws, "pids", "pids.max", "linux.resources.pids.limit", "%" PRId64,
+        TRY_ALLOC (cgroup_add (ws, "pids", "pids.max", "linux.resources.pids.limit", "%" PRId64,
                          r->pids->limit.value));
       else
-        TRY (cgroup_add (ws, "pids", "pids.max", "linux.resources.pids.limit", "max"));
+        TRY_ALLOC (cgroup_add (ws, "pids", "pids.max", "linux.resources.pids.limit", "max"));
     }
   for (size_t i = 0; i < r->n_hugepage_limits; i++)
     {
@@ -189,7 +189,7 @@ cgroup_common_writes (const struct spec_resources *r, bool v2, struct cgroup_wri
       snprintf (file, sizeof file, v2 ? "hugetlb.%s.max" : "hugetlb.%s.limit_in_bytes",
                 r->hugepage_limits[i].page_size);
       snprintf (field, sizeof field, "linux.resources.hugepageLimits[%zu]", i);
-      TRY (cgroup_add (ws, "hugetlb", file, field, "%" PRIu64, r->hugepage_limits[i].limit));
+      TRY_ALLOC (cgroup_add (ws, "hugetlb", file, field, "%" PRIu64, r->hugepage_limits[i].limit));
     }
   for (size_t i = 0; i < r->n_rdma; i++)
     {
@@ -201,7 +201,7 @@ cgroup_common_writes (const struct spec_resources *r, bool v2, struct cgroup_wri
       if (e->hca_objects.set)
         snprintf (objects, sizeof objects, " hca_object=%" PRIu32, e->hca_objects.value);
       if (*handles || *objects)
-        TRY (cgroup_add (ws, "rdma", "rdma.max", field, "%s%s%s", e->device, handles, objects));
+        TRY_ALLOC (cgroup_add (ws, "rdma", "rdma.max", field, "%s%s%s", e->device, handles, objects));
     }
   return 0;
 nomem:
@@ -254,11 +254,11 @@ memory_writes (const struct spec_memory *m, struct cgroup_writes *ws, struct bw_
   if (m->swap.set && m->swap.value && swap_value (m, swap, sizeof swap, err) < 0)
     return -EINVAL;
   if (m->limit.set && m->limit.value)
-    TRY (max_or (ws, "memory", "memory.max", "linux.resources.memory.limit", m->limit.value));
+    TRY_ALLOC (max_or (ws, "memory", "memory.max", "linux.resources.memory.limit", m->limit.value));
   if (m->swap.set && m->swap.value)
-    TRY (cgroup_add (ws, "memory", "memory.swap.max", "linux.resources.memory.swap", "%s", swap));
+    TRY_ALLOC (cgroup_add (ws, "memory", "memory.swap.max", "linux.resources.memory.swap", "%s", swap));
   if (m->reservation.set && m->reservation.value)
-    TRY (max_or (ws, "memory", "memory.low", "linux.resources.memory.reservation",
+    TRY_ALLOC (max_or (ws, "memory", "memory.low", "linux.resources.memory.reservation",
                  m->reservation.value));
   return 0;
 nomem:
@@ -275,7 +275,7 @@ cpu_writes (const struct spec_cpu *c, struct cgroup_writes *ws, struct bw_error 
                                                                     : "realtimeRuntime");
   bool quota = c->quota.set && c->quota.value, period = c->period.set && c->period.value;
   if (c->shares.set && c->shares.value)
-    TRY (cgroup_add (ws, "cpu", "cpu.weight", "linux.resources.cpu.shares", "%" PRIu64,
+    TRY_ALLOC (cgroup_add (ws, "cpu", "cpu.weight", "linux.resources.cpu.shares", "%" PRIu64,
                      cgroup_shares_to_weight (c->shares.value)));
   if (quota || period)
     {
@@ -284,22 +284,22 @@ cpu_writes (const struct spec_cpu *c, struct cgroup_writes *ws, struct bw_error 
         snprintf (q, sizeof q, "%" PRId64, c->quota.value);
       /* Without a period the kernel keeps its own: "max" alone is valid. */
       if (period)
-        TRY (cgroup_add (ws, "cpu", "cpu.max", quota ? "linux.resources.cpu.quota"
+        TRY_ALLOC (cgroup_add (ws, "cpu", "cpu.max", quota ? "linux.resources.cpu.quota"
                                                      : "linux.resources.cpu.period",
                          "%s %" PRIu64, q, c->period.value));
       else
-        TRY (cgroup_add (ws, "cpu", "cpu.max", "linux.resources.cpu.quota", "%s", q));
+        TRY_ALLOC (cgroup_add (ws, "cpu", "cpu.max", "linux.resources.cpu.quota", "%s", q));
     }
   if (c->burst.set)
-    TRY (cgroup_add (ws, "cpu", "cpu.max.burst", "linux.resources.cpu.burst", "%" PRIu64,
+    TRY_ALLOC (cgroup_add (ws, "cpu", "cpu.max.burst", "linux.resources.cpu.burst", "%" PRIu64,
                      c->burst.value));
   if (c->idle.set)
-    TRY (cgroup_add (ws, "cpu", "cpu.idle", "linux.resources.cpu.idle", "%" PRId64,
+    TRY_ALLOC (cgroup_add (ws, "cpu", "cpu.idle", "linux.resources.cpu.idle", "%" PRId64,
                      c->idle.value));
   if (c->cpus && *c->cpus)
-    TRY (cgroup_add (ws, "cpuset", "cpuset.cpus", "linux.resources.cpu.cpus", "%s", c->cpus));
+    TRY_ALLOC (cgroup_add (ws, "cpuset", "cpuset.cpus", "linux.resources.cpu.cpus", "%s", c->cpus));
   if (c->mems && *c->mems)
-    TRY (cgroup_add (ws, "cpuset", "cpuset.mems", "linux.resources.cpu.mems", "%s", c->mems));
+    TRY_ALLOC (cgroup_add (ws, "cpuset", "cpuset.mems", "linux.resources.cpu.mems", "%s", c->mems));
   return 0;
 nomem:
   return bw_error_set (err, ENOMEM, "cgroup: out of memory");
@@ -313,7 +313,7 @@ io_max (const struct spec_throttle_list *l, const char *key, const char *field,
     {
       char name[96];
       snprintf (name, sizeof name, "linux.resources.blockIO.%s[%zu]", field, i);
-      TRY (cgroup_add (ws, "blkio", "io.max", name, "%" PRId64 ":%" PRId64 " %s=%" PRIu64,
+      TRY_ALLOC (cgroup_add (ws, "blkio", "io.max", name, "%" PRId64 ":%" PRId64 " %s=%" PRIu64,
                        l->items[i].major, l->items[i].minor, key, l->items[i].rate));
     }
   return 0;
@@ -331,9 +331,9 @@ io_writes (const struct spec_block_io *b, struct cgroup_writes *ws, struct bw_er
                          "leaf weight");
   if (b->weight.set && b->weight.value)
     {
-      TRY (cgroup_add (ws, "blkio", "io.bfq.weight", "linux.resources.blockIO.weight",
+      TRY_ALLOC (cgroup_add (ws, "blkio", "io.bfq.weight", "linux.resources.blockIO.weight",
                        "%" PRIu32, b->weight.value));
-      TRY (cgroup_add_alt (ws, "io.weight", "default %" PRIu64,
+      TRY_ALLOC (cgroup_add_alt (ws, "io.weight", "default %" PRIu64,
                            cgroup_blkio_to_io_weight (b->weight.value)));
     }
   for (size_t i = 0; i < b->n_weight_device; i++)
@@ -343,9 +343,9 @@ io_writes (const struct spec_block_io *b, struct cgroup_writes *ws, struct bw_er
       snprintf (name, sizeof name, "linux.resources.blockIO.weightDevice[%zu]", i);
       if (!d->weight.set)
         continue;
-      TRY (cgroup_add (ws, "blkio", "io.bfq.weight", name, "%" PRId64 ":%" PRId64 " %" PRIu32,
+      TRY_ALLOC (cgroup_add (ws, "blkio", "io.bfq.weight", name, "%" PRId64 ":%" PRId64 " %" PRIu32,
                        d->major, d->minor, d->weight.value));
-      TRY (cgroup_add_alt (ws, "io.weight", "%" PRId64 ":%" PRId64 " %" PRIu64, d->major,
+      TRY_ALLOC (cgroup_add_alt (ws, "io.weight", "%" PRId64 ":%" PRId64 " %" PRIu64, d->major,
                            d->minor, cgroup_blkio_to_io_weight (d->weight.value)));
     }
   if (io_max (&b->throttle_read_bps, "rbps", "throttleReadBpsDevice", ws) < 0

@@ -22,6 +22,7 @@
 #include "linux_process.h"
 #include "linux_rootfs.h"
 #include "linux_seccomp.h"
+#include "linux_seccomp_floor.h"
 #include "linux_sync.h"
 #include "linux_sysctl.h"
 #include "linux_terminal.h"
@@ -102,7 +103,7 @@ static int
 setup_root (const struct init_ctx *ctx, int procfd, int *rootfd, struct bw_error *err)
 {
   const struct spec *spec = ctx->spec;
-  int ret = rootfs_prepare (spec, ctx->root_dir, rootfd, err);
+  int ret = rootfs_prepare (spec, ctx->root_dir, ctx->root_idmapped, rootfd, err);
   if (ret == 0 && !dev_spec_mounts_dev (spec))
     ret = dev_mount_tmpfs (*rootfd, lsm_mount_label (spec), err);
   struct mount_env env = { .rootfd = *rootfd, .bundle = ctx->bundle,
@@ -261,6 +262,10 @@ setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_s
                              "exec.fifo", err);
   if (ret == 0 && !ctx->spec->process->no_new_privileges.value)
     ret = load_filter (ctx, &prog, &filter, init_pid, err);
+  /* Without no_new_privs, loading needs the CAP_SYS_ADMIN we are about to
+   * give up: the floor goes in now too. */
+  if (ret == 0 && ctx->seccomp_floor && !ctx->spec->process->no_new_privileges.value)
+    ret = seccomp_floor_install (err);
   if (ret == 0)
     ret = init_setup_process (ctx->spec->process, err);
   if (ret == 0)
@@ -283,7 +288,12 @@ setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_s
   for (int fd = 3; fd < 3 + ctx->preserve_fds; fd++)
     if (fd != ctx->sync_fd && fd != ctx->fifo_fd && fd != *procfd && fd != filter.agent_fd)
       fcntl (fd, F_SETFD, 0);
-  return load_filter (ctx, &prog, &filter, init_pid, err);
+  ret = load_filter (ctx, &prog, &filter, init_pid, err);
+  /* The policy's floor, stacked on the config's filter (or alone): the
+   * kernel applies the strictest, so no config can lift it. */
+  if (ret == 0 && ctx->seccomp_floor && ctx->spec->process->no_new_privileges.value)
+    ret = seccomp_floor_install (err);
+  return ret;
 }
 
 /* Block until `start` opens the fifo for reading, then tell it we go.

@@ -1,6 +1,7 @@
 /* Bind sources cloned while the runtime still has the host's privileges,
  * and idmapped bind mounts (runtime-spec 1.1+: the idmap and ridmap
- * options, per-mount uidMappings/gidMappings). The mapping is carried by a user
+ * options, per-mount uidMappings/gidMappings); mount_idmap_tree serves the
+ * idmapped root too (rootfs.c). The mapping is carried by a user
  * namespace made only for it: a child that unshares nothing else and waits
  * while its maps are written and its namespace fd is taken. */
 #define _GNU_SOURCE
@@ -102,23 +103,37 @@ prepare_one (const struct spec *spec, const struct spec_mount *m, const struct m
       uids = &spec->linux->uid_mappings;
       gids = &spec->linux->gid_mappings;
     }
-  _cleanup_close_ int userns = -1;
   _cleanup_close_ int tree = -1;
+  int ret = mount_clone_source (m, bundle, plan->recursive, &tree, err);
+  if (ret < 0)
+    return ret;
+  ret = mount_idmap_tree (tree, uids, gids, plan->idmap_recursive, m->source, err);
+  if (ret < 0)
+    return bw_error_prefix (err, "idmap");
+  *out = bw_steal_fd (tree);
+  return 0;
+}
+
+int
+mount_idmap_tree (int tree, const struct spec_id_mappings *uids,
+                  const struct spec_id_mappings *gids, bool recursive, const char *what,
+                  struct bw_error *err)
+{
+  _cleanup_close_ int userns = -1;
   int ret = make_userns (uids, gids, &userns, err);
-  if (ret == 0)
-    ret = mount_clone_source (m, bundle, plan->recursive, &tree, err);
   if (ret < 0)
     return ret;
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns };
-  if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | (plan->idmap_recursive ? AT_RECURSIVE : 0),
-                         &attr, sizeof attr) < 0)
+  if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+                         sizeof attr) < 0)
     {
+      /* EINVAL is what the kernel says for a filesystem without
+       * FS_ALLOW_IDMAP (and for a mount already idmapped or attached). */
       if (errno == EINVAL)
-        return bw_error_set (err, EINVAL, "idmap: the filesystem of %s does not support "
-                             "idmapped mounts (mount_setattr: Invalid argument)", m->source);
-      return bw_error_syscall (err, "idmap %s: mount_setattr", m->source);
+        return bw_error_set (err, EINVAL, "the filesystem of %s does not support idmapped "
+                             "mounts (mount_setattr: Invalid argument)", what);
+      return bw_error_syscall (err, "%s: mount_setattr MOUNT_ATTR_IDMAP", what);
     }
-  *out = bw_steal_fd (tree);
   return 0;
 }
 

@@ -290,8 +290,59 @@ rootfs_isolate_mount (const struct spec *spec, int root_dir, struct bw_error *er
 }
 
 int
-rootfs_prepare (const struct spec *spec, int root_dir, int *rootfd, struct bw_error *err)
+rootfs_idmap_wanted (const struct spec *spec, bool *wanted, struct bw_error *err)
 {
+  const char *v = spec_annotation (spec, ROOTFS_IDMAP_ANNOTATION);
+  *wanted = v && strcmp (v, "true") == 0;
+  if (v && !*wanted && strcmp (v, "false") != 0)
+    {
+      char q[80];
+      bw_quote (v, 32, q, sizeof q);
+      return bw_error_set (err, EINVAL, "annotations." ROOTFS_IDMAP_ANNOTATION ": unknown value "
+                           "%s (\"true\" or \"false\")", q);
+    }
+  return 0;
+}
+
+int
+rootfs_prepare_idmap (const struct spec *spec, const char *bundle, int *out,
+                      struct bw_error *err)
+{
+  bool wanted;
+  *out = -1;
+  int ret = rootfs_idmap_wanted (spec, &wanted, err);
+  if (ret < 0 || !wanted)
+    return ret;
+  /* The mount shows the files as the container's user namespace sees
+   * them: its maps are the mount's. Joined namespaces bring none. */
+  if (!spec->linux || spec->linux->uid_mappings.n == 0 || spec->linux->gid_mappings.n == 0)
+    return bw_error_set (err, EINVAL, "annotations." ROOTFS_IDMAP_ANNOTATION ": an idmapped "
+                         "root needs linux.uidMappings and linux.gidMappings");
+  _cleanup_close_ int dir = -1;
+  ret = rootfs_open_dir (spec, bundle, &dir, err);
+  if (ret < 0)
+    return ret;
+  /* Recursive both ways: a mount below root.path left unmapped would show
+   * every file there as nobody. */
+  _cleanup_close_ int tree = sys_open_tree (dir, "", AT_EMPTY_PATH | OPEN_TREE_CLONE
+                                                       | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (tree < 0)
+    return bw_error_syscall (err, "root.path: clone %s", spec->root->path);
+  ret = mount_idmap_tree (tree, &spec->linux->uid_mappings, &spec->linux->gid_mappings, true,
+                          spec->root->path, err);
+  if (ret < 0)
+    return bw_error_prefix (err, "root.path: idmap (annotation " ROOTFS_IDMAP_ANNOTATION
+                            "=true)");
+  *out = bw_steal_fd (tree);
+  return 0;
+}
+
+int
+rootfs_prepare (const struct spec *spec, int root_dir, int idmapped, int *rootfd,
+                struct bw_error *err)
+{
+  /* Ours whatever happens. */
+  _cleanup_close_ int tree = idmapped;
   const struct propagation *prop;
   int ret = find_propagation (spec, &prop, err);
   if (ret < 0)
@@ -300,8 +351,9 @@ rootfs_prepare (const struct spec *spec, int root_dir, int *rootfd, struct bw_er
     return bw_error_syscall (err, "linux.rootfsPropagation: make / %s", prop->name);
 
   /* The root must be a mount point of its own for pivot_root. */
-  _cleanup_close_ int tree = sys_open_tree (root_dir, "", AT_EMPTY_PATH | OPEN_TREE_CLONE
-                                                            | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (tree < 0)
+    tree = sys_open_tree (root_dir, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
+                                          | AT_RECURSIVE);
   if (tree < 0)
     return bw_error_syscall (err, "root.path: bind %s", spec->root->path);
   /* A clone joins its source's peer group: mounts below root.path that are

@@ -18,8 +18,15 @@ check () {
   if "$@" >/dev/null 2>&1; then ok "$name"; else fail "$name" "command failed: $*"; fi
 }
 
-# bw ARGS...: run bulwark with this test's private state root, bounded in time.
-bw () { timeout 30 "$BULWARK" --root "$ROOT" "$@"; }
+# The suites test a plain OCI runtime: the hardening policy runs in audit
+# mode (decide and report, change nothing) unless a test sets POLICY. The
+# environment variable covers tests that run "$BULWARK" themselves.
+: "${POLICY:=$TESTS_DIR/policy/audit.json}"
+export BULWARK_POLICY=${BULWARK_POLICY:-$TESTS_DIR/policy/audit.json}
+
+# bw ARGS...: run bulwark with this test's private state root and policy,
+# bounded in time.
+bw () { timeout 30 "$BULWARK" --root "$ROOT" --policy "$POLICY" "$@"; }
 
 # expect_fail NAME PATTERN ARGS...: bulwark must exit non-zero and print
 # exactly one stderr line matching PATTERN (an extended regex).

@@ -46,7 +46,7 @@ mkdir -p "$LOGDIR"
 for prog in "$CONF"/validation/*.sh; do
   name=$(basename "$prog" .sh)
   log=$LOGDIR/$name.tap
-  RUNTIME=$BULWARK timeout "$PER_TEST_TIMEOUT" bash "$prog" >"$log" 2>&1
+  BULWARK_POLICY=$HERE/../policy/audit.json RUNTIME=$BULWARK timeout "$PER_TEST_TIMEOUT" bash "$prog" >"$log" 2>&1
   rc=$?
   # Passed: exit 0, a plan, no failed assertion.
   passed=0

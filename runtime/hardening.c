@@ -1,0 +1,318 @@
+/* hardening: one container's trip through the policy engine at create,
+ * and the posture report. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_tree.h>
+
+#include "cleanup.h"
+#include "hardening.h"
+#include "hostfacts.h"
+#include "idpool.h"
+#include "json.h"
+#include "linux_apparmor_load.h"
+#include "linux_landlock.h"
+#include "linux_rootfs.h"
+#include "policy.h"
+
+/* The profile bulwark ships (profiles/apparmor/), loaded on first use. */
+#define SHIPPED_APPARMOR_PROFILE "bulwark-default"
+
+struct hardening
+{
+  struct policy *policy;
+  struct host_facts facts;
+  struct decisions *decisions;
+  const char *state_root;
+  bool holds_range;             /* an ID range was taken for this container */
+};
+
+void
+hardening_free (struct hardening *hd)
+{
+  if (!hd)
+    return;
+  policy_free (hd->policy);
+  decisions_free (hd->decisions);
+  free (hd);
+}
+
+int
+hardening_begin (struct cli_ctx *ctx, const char *abs_bundle, struct hardening **out,
+                 struct bw_error *err)
+{
+  struct hardening *hd = calloc (1, sizeof *hd);
+  if (!hd)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  int ret = host_policy_load (ctx, &hd->policy, err);
+  if (ret < 0)
+    {
+      hardening_free (hd);
+      return ret;
+    }
+  hd->state_root = ctx->global.root;
+  host_facts_gather (&hd->facts, ctx->global.root, abs_bundle);
+  *out = hd;
+  return 0;
+}
+
+static bool
+has_user_namespace (const struct spec *spec)
+{
+  return spec_namespace_find (spec, SPEC_NS_USER) != NULL;
+}
+
+/* The init turns Landlock on through the annotation it already honours. */
+static int
+set_annotation (struct spec_map *m, const char *key, const char *value)
+{
+  for (size_t i = 0; i < m->n; i++)
+    if (strcmp (m->items[i].key, key) == 0)
+      {
+        char *v = strdup (value);
+        if (!v)
+          return -ENOMEM;
+        free (m->items[i].value);
+        m->items[i].value = v;
+        return 0;
+      }
+  void *items = realloc (m->items, (m->n + 1) * sizeof *m->items);
+  if (!items)
+    return -ENOMEM;
+  m->items = items;
+  m->items[m->n].key = strdup (key);
+  m->items[m->n].value = strdup (value);
+  if (!m->items[m->n].key || !m->items[m->n].value)
+    {
+      free (m->items[m->n].key);
+      free (m->items[m->n].value);
+      return -ENOMEM;
+    }
+  m->n++;
+  m->set = true;
+  return 0;
+}
+
+int
+hardening_apply (struct hardening *hd, const char *id, const struct spec *in,
+                 struct spec **out, struct bw_error *err)
+{
+  const struct policy *p = hd->policy;
+  int ret;
+  /* Audit mode changes nothing, so it takes no range; enforce takes one
+   * only when the transform will add a user namespace (a config with its
+   * own keeps its mappings). A range taken for a container that then
+   * relaxes the user namespace away is held until delete, unused. */
+  if (p->mode == POLICY_ENFORCE && p->userns_add && !has_user_namespace (in))
+    {
+      struct idpool_params params;
+      uint32_t start = 0;
+      ret = host_idpool_params (p, &params, err);
+      if (ret == 0)
+        ret = idpool_allocate (hd->state_root, &params, id, &start, err);
+      if (ret < 0)
+        return bw_error_prefix (err, "userNamespace: ID-range pool");
+      hd->holds_range = true;
+      hd->facts.id_range_start = start;
+      hd->facts.id_range_size = params.range_size;
+      /* Whether the root's filesystem takes an idmapped mount decides
+       * between keeping the files' owners and the policy's fallback. */
+      hd->facts.idmapped_mounts = host_can_idmap_root (in, hd->facts.bundle);
+    }
+  _cleanup_spec_ struct spec *hardened = NULL;
+  ret = policy_harden (p, &hd->facts, in, &hardened, &hd->decisions, err);
+  if (ret < 0)
+    return ret;
+  const struct hardening_plan *plan = &hd->decisions->plan;
+  if (p->mode == POLICY_ENFORCE && plan->seccomp_profile)
+    {
+      ret = host_load_seccomp_profile (hardened, plan->seccomp_profile, err);
+      if (ret < 0)
+        return ret;
+    }
+  /* The shipped AppArmor profile is loaded once, the first time a
+   * container needs it: apparmor_parser is off the start path after that. */
+  if (p->mode == POLICY_ENFORCE && hd->facts.apparmor && hardened->process
+      && hardened->process->apparmor_profile
+      && strcmp (hardened->process->apparmor_profile, SHIPPED_APPARMOR_PROFILE) == 0)
+    {
+      ret = apparmor_ensure_loaded (SHIPPED_APPARMOR_PROFILE,
+                                    BULWARK_DATADIR "/apparmor/" SHIPPED_APPARMOR_PROFILE, err);
+      if (ret < 0)
+        return bw_error_prefix (err, "process.apparmorProfile");
+    }
+  if (p->mode == POLICY_ENFORCE && plan->idmap_mounts)
+    {
+      ret = set_annotation (&hardened->annotations, ROOTFS_IDMAP_ANNOTATION, "true");
+      if (ret < 0)
+        return bw_error_set (err, -ret, "annotations: out of memory");
+    }
+  if (hardening_wants_landlock (hd))
+    {
+      ret = set_annotation (&hardened->annotations, LANDLOCK_ANNOTATION, "enforce");
+      if (ret < 0)
+        return bw_error_set (err, -ret, "annotations: out of memory");
+    }
+  *out = bw_steal_ptr (hardened);
+  return 0;
+}
+
+int
+hardening_record (struct hardening *hd, struct cli_ctx *ctx, struct state_handle *h,
+                  struct bw_error *err)
+{
+  _cleanup_free_ char *pretty = NULL, *line = NULL;
+  int ret = policy_report_json (hd->decisions, true, &pretty, err);
+  if (ret == 0)
+    ret = policy_report_json (hd->decisions, false, &line, err);
+  if (ret == 0)
+    ret = state_write_file (h, POSTURE_FILE, pretty, strlen (pretty), err);
+  if (ret < 0)
+    return ret;
+  /* One line per container for whoever reads the --log file (containerd,
+   * conmon). The policy has no audit-log key yet: nothing else is written. */
+  _cleanup_free_ char *tagged = NULL;
+  if (asprintf (&tagged, "{\"msg\":\"posture\",\"id\":\"%s\",\"posture\":%s}", h->id, line) < 0)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  log_json_line (&ctx->log, tagged);
+  return 0;
+}
+
+bool
+hardening_wants_floor (const struct hardening *hd)
+{
+  return hd->policy->mode == POLICY_ENFORCE && hd->decisions && hd->decisions->plan.seccomp_floor;
+}
+
+bool
+hardening_wants_landlock (const struct hardening *hd)
+{
+  return hd->policy->mode == POLICY_ENFORCE && hd->decisions && hd->decisions->plan.landlock;
+}
+
+void
+hardening_abandon (struct hardening *hd, const char *id)
+{
+  struct bw_error ignored = { 0 };
+  if (hd && hd->holds_range)
+    idpool_release (hd->state_root, id, NULL, &ignored);
+}
+
+int
+hardening_release_ids (const char *state_root, const char *id, struct bw_error *err)
+{
+  return idpool_release (state_root, id, NULL, err);
+}
+
+static int
+render (const struct decisions *d, bool json, char **out, struct bw_error *err)
+{
+  return json ? policy_report_json (d, true, out, err) : policy_report_table (d, out, err);
+}
+
+int
+hardening_report_bundle (struct cli_ctx *ctx, const char *bundle, bool json, char **out,
+                         bool *refused, struct bw_error *err)
+{
+  char abs_bundle[PATH_MAX];
+  *refused = false;
+  if (!realpath (bundle, abs_bundle))
+    return bw_error_syscall (err, "bundle %s", bundle);
+  _cleanup_free_ char *config = NULL;
+  if (asprintf (&config, "%s/config.json", abs_bundle) < 0)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  _cleanup_spec_ struct spec *spec = NULL;
+  int ret = spec_load_config (config, "config.json", &spec, err);
+  if (ret < 0)
+    return ret;
+  struct hardening *hd = NULL;
+  ret = hardening_begin (ctx, abs_bundle, &hd, err);
+  if (ret < 0)
+    return ret;
+  /* Nothing is created: a range is not taken, a placeholder one (above
+   * host root, the policy's size) shows what the container would get. */
+  hd->facts.id_range_start = HOSTFACTS_IDPOOL_START;
+  hd->facts.id_range_size = hd->policy->userns_size;
+  hd->facts.idmapped_mounts = host_can_idmap_root (spec, abs_bundle);
+  _cleanup_spec_ struct spec *hardened = NULL;
+  ret = policy_harden (hd->policy, &hd->facts, spec, &hardened, &hd->decisions, err);
+  if (ret < 0)
+    *refused = true;
+  if (hd->decisions)
+    {
+      struct bw_error render_err = { 0 };
+      int r = render (hd->decisions, json, out, &render_err);
+      if (r < 0 && ret == 0)
+        {
+          *err = render_err;
+          ret = r;
+        }
+    }
+  hardening_free (hd);
+  return ret;
+}
+
+static const char *
+member_string (yajl_val obj, const char *key)
+{
+  yajl_val v = json_member (obj, key);
+  return YAJL_IS_STRING (v) ? YAJL_GET_STRING (v) : NULL;
+}
+
+int
+hardening_report_saved (const char *posture_json, size_t len, bool json, char **out,
+                        struct bw_error *err)
+{
+  if (json)
+    {
+      *out = strndup (posture_json, len);
+      return *out ? 0 : bw_error_set (err, ENOMEM, "out of memory");
+    }
+  yajl_val root = NULL;
+  int ret = json_parse (posture_json, len, &root, err);
+  if (ret < 0)
+    return bw_error_prefix (err, POSTURE_FILE);
+  yajl_val items = json_member (root, "decisions");
+  const char *mode = member_string (root, "mode");
+  if (!YAJL_IS_ARRAY (items) || !mode)
+    {
+      yajl_tree_free (root);
+      return bw_error_set (err, EINVAL, POSTURE_FILE ": not a posture report");
+    }
+  /* The decisions point into the tree: never decisions_free'd. */
+  struct decisions d = { .mode = strcmp (mode, "audit") == 0 ? POLICY_AUDIT : POLICY_ENFORCE };
+  d.items = calloc (items->u.array.len + 1, sizeof *d.items);
+  if (!d.items)
+    {
+      yajl_tree_free (root);
+      return bw_error_set (err, ENOMEM, "out of memory");
+    }
+  for (size_t i = 0; i < items->u.array.len && ret == 0; i++)
+    {
+      yajl_val x = items->u.array.values[i];
+      struct decision *o = &d.items[d.n++];
+      const char *outcome = member_string (x, "outcome");
+      o->control = member_string (x, "control");
+      o->rule = (char *) member_string (x, "rule");
+      o->field = (char *) member_string (x, "field");
+      o->asked = (char *) member_string (x, "asked");
+      o->enforced = (char *) member_string (x, "enforced");
+      o->why = (char *) member_string (x, "why");
+      bool known = false;
+      for (int k = DECISION_ENFORCED; outcome && k <= DECISION_SKIPPED; k++)
+        if (strcmp (outcome, decision_outcome_name (k)) == 0)
+          {
+            o->outcome = k;
+            known = true;
+          }
+      if (!known || !o->control || !o->rule || !o->field || !o->asked || !o->enforced)
+        ret = bw_error_set (err, EINVAL, POSTURE_FILE ": decisions[%zu]: incomplete", i);
+    }
+  if (ret == 0)
+    ret = policy_report_table (&d, out, err);
+  free (d.items);
+  yajl_tree_free (root);
+  return ret;
+}

@@ -1,0 +1,150 @@
+/* hostfacts: the host as the policy transform needs to know it, and the
+ * policy and profiles the runtime loads for it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <linux/magic.h>
+
+#include "cleanup.h"
+#include "hostfacts.h"
+#include "linux_landlock.h"
+#include "linux_lsm.h"
+#include "linux_mount.h"
+#include "sys.h"
+
+static enum cgroup_layout
+detect_cgroup_layout (void)
+{
+  struct cgroup_set set = { 0 };
+  struct bw_error ignored = { 0 };
+  enum cgroup_layout layout = CGROUP_LAYOUT_V1;
+  if (cgroup_detect (CGROUP_ROOT, NULL, -1, &set, &ignored) == 0)
+    layout = set.layout;
+  cgroup_set_clear (&set);
+  return layout;
+}
+
+static const char *
+native_arch (void)
+{
+#if defined(__x86_64__)
+  return "x86_64";
+#elif defined(__aarch64__)
+  return "aarch64";
+#else
+  static const char unknown[] = "unknown";
+  return unknown;
+#endif
+}
+
+void
+host_facts_gather (struct host_facts *f, const char *state_root, const char *bundle)
+{
+  struct lsm_host lsm = { 0 };
+  lsm_detect (&lsm);
+  *f = (struct host_facts) {
+    .apparmor = lsm.apparmor,
+    .selinux = lsm.selinux,
+    .landlock_abi = landlock_abi (),
+    .cgroups = detect_cgroup_layout (),
+    /* Known per root filesystem only: see host_can_idmap_root. */
+    .idmapped_mounts = false,
+    .state_root = state_root,
+    .bundle = bundle,
+    .arch = native_arch (),
+  };
+  f->landlock = f->landlock_abi > 0;
+}
+
+const char *
+host_policy_path (const struct cli_ctx *ctx)
+{
+  if (ctx->global.policy_path)
+    return ctx->global.policy_path;
+  const char *env = getenv (POLICY_ENV);
+  return env && *env ? env : POLICY_DEFAULT_PATH;
+}
+
+int
+host_policy_load (const struct cli_ctx *ctx, struct policy **out, struct bw_error *err)
+{
+  const char *path = host_policy_path (ctx);
+  int ret = policy_load (path, out, err);
+  if (ret < 0 && !strstr (err->msg, path))
+    bw_error_prefix (err, "policy %s", path);
+  return ret < 0 ? bw_error_prefix (err, "refusing to run containers") : 0;
+}
+
+int
+host_idpool_params (const struct policy *p, struct idpool_params *out, struct bw_error *err)
+{
+  uint32_t size = p->userns_size ? p->userns_size : IDPOOL_DEFAULT_RANGE_SIZE;
+  *out = (struct idpool_params) {
+    .start = HOSTFACTS_IDPOOL_START,
+    .range_size = size,
+    .n_ranges = HOSTFACTS_IDPOOL_SPAN / size,
+  };
+  int ret = idpool_params_check (out, err);
+  return ret < 0 ? bw_error_prefix (err, "userNamespace.size") : 0;
+}
+
+int
+host_load_seccomp_profile (struct spec *spec, const char *name, struct bw_error *err)
+{
+  const char *dir = getenv (SECCOMP_PROFILE_DIR_ENV);
+  if (!dir || !*dir)
+    dir = SECCOMP_PROFILE_DIR;
+  if (strchr (name, '/') || !*name)
+    return bw_error_set (err, EINVAL, "seccomp.defaultProfile: \"%s\" is not a profile name", name);
+  _cleanup_free_ char *path = NULL, *text = NULL, *doc = NULL;
+  size_t len = 0;
+  if (asprintf (&path, "%s/%s.json", dir, name) < 0)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  int ret = spec_read_file (path, &text, &len, err);
+  if (ret < 0)
+    return bw_error_prefix (err, "seccomp.defaultProfile");
+  /* The profile is a linux.seccomp object: parse it as one, with the
+   * config's own parser and error rules. */
+  if (asprintf (&doc, "{\"ociVersion\":\"1.0.0\",\"linux\":{\"seccomp\":%.*s}}", (int) len, text) < 0)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  _cleanup_spec_ struct spec *wrapper = NULL;
+  ret = spec_parse_config (doc, strlen (doc), &wrapper, err);
+  if (ret < 0)
+    return bw_error_prefix (err, "seccomp.defaultProfile %s", path);
+  if (!spec->linux)
+    {
+      spec->linux = calloc (1, sizeof *spec->linux);
+      if (!spec->linux)
+        return bw_error_set (err, ENOMEM, "out of memory");
+    }
+  if (spec->linux->seccomp)
+    return bw_error_set (err, EEXIST, "linux.seccomp: already set; the default profile is for configs without one");
+  spec->linux->seccomp = bw_steal_ptr (wrapper->linux->seccomp);
+  return 0;
+}
+
+bool
+host_can_idmap_root (const struct spec *spec, const char *bundle)
+{
+  if (!spec->root || !spec->root->path)
+    return false;
+  _cleanup_free_ char *path = NULL;
+  if (spec->root->path[0] == '/')
+    path = strdup (spec->root->path);
+  else if (bundle && asprintf (&path, "%s/%s", bundle, spec->root->path) < 0)
+    path = NULL;
+  if (!path)
+    return false;
+  _cleanup_close_ int tree = sys_open_tree (AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return false;
+  /* Any unprivileged mapping will do for the question. */
+  struct spec_id_mapping one = { .container_id = 0, .host_id = 65534, .size = 1 };
+  struct spec_id_mappings maps = { .items = &one, .n = 1, .set = true };
+  struct bw_error ignored = { 0 };
+  return mount_idmap_tree (tree, &maps, &maps, false, path, &ignored) == 0;
+}

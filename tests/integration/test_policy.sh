@@ -1,0 +1,260 @@
+#!/bin/bash
+# The policy engine wired into the runtime: enforce mode hardens a plain
+# `bulwark spec` config and a Docker-default-like one (checked from inside
+# with the probes), refusals leave nothing behind, `report` shows each
+# control, audit mode changes nothing, and the ID-range pool holds under
+# concurrency and crashes.
+source "$(dirname "$0")/lib.sh"
+
+SRC=$(cd "$TESTS_DIR/.." && pwd)
+ENFORCE=$SRC/profiles/policy.json
+# The shipped default profile, from the source tree.
+export BULWARK_SECCOMP_PROFILE_DIR=$SRC/profiles/seccomp
+# When the policy adds a user namespace the rootfs is idmapped where its
+# filesystem allows; where it doesn't, idmapFallback decides (refuse in the
+# shipped policy). CLAMP is the shipped policy with the fallback allowed.
+CLAMP=$BW_TMP/clamp.json
+sed 's/"idmapFallback": "refuse"/"idmapFallback": "clamp"/' "$ENFORCE" > "$CLAMP"
+grep -q '"idmapFallback": "clamp"' "$CLAMP" || fail "policy copy" "idmapFallback not found in $ENFORCE"
+
+# Docker's default: no user namespace, its 14 capabilities, writable root,
+# no limits, no seccomp, no tmpfs at /tmp /run /var/tmp.
+dockerize () {
+  edit_config "$1/config.json" '
+l = c["linux"]
+l["namespaces"] = [n for n in l["namespaces"] if n["type"] != "user"]
+l.pop("uidMappings", None); l.pop("gidMappings", None)
+l.pop("resources", None); l.pop("seccomp", None)
+c["root"]["readonly"] = False
+caps = ["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW",
+        "CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE",
+        "CAP_SYS_CHROOT","CAP_KILL","CAP_AUDIT_WRITE"]
+c["process"]["capabilities"] = {k: caps for k in ("bounding","effective","permitted")}
+c["process"].pop("noNewPrivileges", None)
+c["mounts"] = [m for m in c["mounts"] if m["destination"] not in ("/tmp","/run","/var/tmp")]
+'
+}
+
+probes () { cp "$PROBE_DIR"/probe "$PROBE_DIR"/seccomp_probe "$PROBE_DIR"/landlock_probe "$1/rootfs/bin/"; }
+
+INSIDE='
+grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status
+echo "uidmap $(cat /proc/self/uid_map)"
+echo "bpf $(seccomp_probe 321 0 0 0)"
+echo "io_uring $(seccomp_probe 425 1 buf)"
+touch /rootfile 2>/dev/null && echo "rootfs writable" || echo "rootfs readonly"
+touch /tmp/x 2>/dev/null && echo "tmp writable" || echo "tmp readonly"
+echo "kallsyms $(wc -c < /proc/kallsyms)"
+echo "limits $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null) $(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null)"
+'
+
+B=$BW_TMP/docker; make_bundle "$B" sh -c "$INSIDE"; probes "$B"; dockerize "$B"
+S=$BW_TMP/spec; make_bundle "$S" sh -c "$INSIDE"; probes "$S"
+
+# ---------------------------------------------------------------- policy errors
+echo '{"mode":"enforce","noSuchKey":1}' > "$BW_TMP/bad.json"
+expect_fail "a policy that does not parse refuses" 'bad.json.*noSuchKey' \
+  --policy "$BW_TMP/bad.json" run -b "$S" bad1
+expect_fail "a missing policy refuses" 'nonexistent' --policy "$BW_TMP/nonexistent.json" run -b "$S" bad2
+out=$(BULWARK_POLICY=$BW_TMP/bad.json timeout 30 "$BULWARK" --root "$ROOT" run -b "$S" bad3 2>&1)
+[ $? -ne 0 ] && grep -q noSuchKey <<<"$out" && ok "BULWARK_POLICY is read" \
+  || fail "BULWARK_POLICY is read" "$out"
+[ -z "$(ls -A "$ROOT" 2>/dev/null | grep -v '^\.idpool$')" ] && ok "policy errors leave no state" \
+  || fail "policy errors leave no state" "$(ls -A "$ROOT")"
+
+# ---------------------------------------------------------------- enforce, from inside
+POLICY=$ENFORCE
+for kind in docker spec; do
+  dir=$BW_TMP/$kind
+  out=$(bw run -b "$dir" "in-$kind" 2>&1)
+  rc=$?
+  [ $rc -eq 0 ] || { fail "$kind: runs under enforce" "rc=$rc: $out"; continue; }
+  ok "$kind: runs under enforce"
+  capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' <<<"$out")
+  [ -n "$capeff" ] && [ $(( 0x$capeff & ~0x5fb )) -eq 0 ] && ok "$kind: CapEff within the allowed set" \
+    || fail "$kind: CapEff within the allowed set" "CapEff $capeff"
+  grep -qE '^NoNewPrivs:[[:space:]]*1' <<<"$out" && ok "$kind: NoNewPrivs" || fail "$kind: NoNewPrivs" "$out"
+  grep -qE '^Seccomp:[[:space:]]*2' <<<"$out" && ok "$kind: seccomp filter mode" || fail "$kind: seccomp filter mode" "$out"
+  grep -q '^bpf err 1$' <<<"$out" && ok "$kind: bpf fails with EPERM" || fail "$kind: bpf fails with EPERM" "$out"
+  grep -q '^io_uring err 1$' <<<"$out" && ok "$kind: io_uring_setup fails with EPERM" \
+    || fail "$kind: io_uring_setup fails with EPERM" "$out"
+  map=$(sed -n 's/^uidmap //p' <<<"$out")
+  read -r inside host size <<<"$map"
+  [ "$inside" = 0 ] && [ "${host:-0}" != 0 ] && ok "$kind: uid_map not identity ($map)" \
+    || fail "$kind: uid_map not identity" "$map"
+  grep -q '^rootfs readonly$' <<<"$out" && ok "$kind: rootfs read-only" || fail "$kind: rootfs read-only" "$out"
+  grep -q '^tmp writable$' <<<"$out" && ok "$kind: /tmp writable" || fail "$kind: /tmp writable" "$out"
+  grep -q '^kallsyms 0$' <<<"$out" && ok "$kind: /proc/kallsyms masked" || fail "$kind: /proc/kallsyms masked" "$out"
+done
+
+# Landlock, from the plan (no annotation in the config): sharing the host's
+# network namespace, the workload may not connect to a host abstract socket
+# (outside its Landlock domain); audit mode leaves it reachable.
+L=$BW_TMP/landlock; make_bundle "$L" landlock_probe connect "bulwark-pol-$$"; probes "$L"; dockerize "$L"
+edit_config "$L/config.json" 'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]'
+"$PROBE_DIR/landlock_probe" listen "bulwark-pol-$$" > "$BW_TMP/listen.out" 2>&1 &
+LISTENER=$!
+for _ in $(seq 50); do grep -q ok "$BW_TMP/listen.out" && break; sleep 0.1; done
+out=$(bw run -b "$L" ll-enforce 2>&1)
+grep -q "connect bulwark-pol-$$: EPERM" <<<"$out" && ok "docker: Landlock enforced (host abstract socket unreachable)" \
+  || fail "docker: Landlock enforced (host abstract socket unreachable)" "$out"
+out=$(POLICY=$TESTS_DIR/policy/audit.json bw run -b "$L" ll-audit 2>&1)
+grep -q "connect bulwark-pol-$$: ok" <<<"$out" && ok "audit: no Landlock" || fail "audit: no Landlock" "$out"
+kill "$LISTENER" 2>/dev/null; wait "$LISTENER" 2>/dev/null
+
+# A policy that leaves no_new_privs off: the floor is loaded while the init
+# still has CAP_SYS_ADMIN, and still holds.
+# (Landlock needs no_new_privs, so that policy turns it off too.)
+sed -e 's/"noNewPrivileges": true/"noNewPrivileges": false/' -e 's/"landlock": true/"landlock": false/' \
+  "$CLAMP" > "$BW_TMP/nnp-off.json"
+out=$(POLICY=$BW_TMP/nnp-off.json bw run -b "$B" nnp-off 2>&1)
+grep -qE '^NoNewPrivs:[[:space:]]*0' <<<"$out" && grep -q '^bpf err 1$' <<<"$out" \
+  && ok "policy without noNewPrivileges: floor still installed" \
+  || fail "policy without noNewPrivileges: floor still installed" "$out"
+
+# Limits, read from the host: the Docker-like config asked for none.
+bw create -b "$B" lim >/dev/null 2>&1
+pid=$(bw state lim 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null)
+if [ -n "$pid" ]; then
+  memcg=$(sed -n 's/^[0-9]*:memory://p' "/proc/$pid/cgroup")
+  pidcg=$(sed -n 's/^[0-9]*:pids://p' "/proc/$pid/cgroup")
+  mem=$(cat "/sys/fs/cgroup/memory$memcg/memory.limit_in_bytes" 2>/dev/null)
+  pids=$(cat "/sys/fs/cgroup/pids$pidcg/pids.max" 2>/dev/null)
+  [ "$mem" = 1073741824 ] && ok "docker: memory limit added" || fail "docker: memory limit added" "memory.limit_in_bytes=$mem"
+  [ "$pids" = 1024 ] && ok "docker: pids limit added" || fail "docker: pids limit added" "pids.max=$pids"
+  # Two live containers: different host ranges.
+  bw create -b "$B" lim2 >/dev/null 2>&1
+  pid2=$(bw state lim2 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null)
+  r1=$(awk '{print $2}' "/proc/$pid/uid_map"); r2=$(awk '{print $2}' "/proc/${pid2:-0}/uid_map" 2>/dev/null)
+  [ -n "$r2" ] && [ "$r1" != "$r2" ] && ok "two containers: different host ranges ($r1, $r2)" \
+    || fail "two containers: different host ranges" "$r1 / $r2"
+  [ "$(ls "$ROOT/.idpool" | grep -vc '^\.')" = 2 ] && ok "two containers: two pool records" \
+    || fail "two containers: two pool records" "$(ls "$ROOT/.idpool")"
+  bw delete -f lim2 >/dev/null 2>&1
+else
+  fail "docker: create for limits" "no pid"
+fi
+
+# ---------------------------------------------------------------- report
+out=$(bw report lim 2>&1)
+for control in userns namespaces capabilities seccomp lsm rootfs limits mounts devices sysctl paths; do
+  grep -q "^$control " <<<"$out" || { fail "report ID: shows each control" "$control missing: $out"; break; }
+done && ok "report ID: shows each control"
+grep -q '^mode: enforce' <<<"$out" && ok "report ID: mode" || fail "report ID: mode" "$out"
+bw report --format json lim 2>/dev/null | python3 -c '
+import json,sys; d=json.load(sys.stdin); assert d["mode"]=="enforce" and d["plan"]["seccompFloor"] and len(d["decisions"])>5' \
+  && ok "report ID --format json" || fail "report ID --format json" "$(bw report --format json lim 2>&1 | head -3)"
+[ -s "$ROOT/lim/posture.json" ] && ok "posture.json in the state dir" || fail "posture.json in the state dir" "$(ls "$ROOT/lim")"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["root"]["readonly"] and c["process"]["noNewPrivileges"]' \
+  "$ROOT/lim/config.json" && ok "hardened config.json saved" || fail "hardened config.json saved" "not hardened"
+bw delete -f lim >/dev/null 2>&1
+out=$(bw report --bundle "$B" 2>&1)
+grep -q '^capabilities  *clamped' <<<"$out" && grep -q '^limits  *added' <<<"$out" \
+  && ok "report --bundle: clamps and additions" || fail "report --bundle: clamps and additions" "$out"
+[ -z "$(ls "$ROOT/.idpool" | grep -v '^\.')" ] && ok "report --bundle takes no range" || fail "report --bundle takes no range" "$(ls "$ROOT/.idpool")"
+
+# --log: one JSON line with the decisions.
+bw --log "$BW_TMP/log.json" --log-format json run -b "$S" logged >/dev/null 2>&1
+python3 -c '
+import json,sys
+lines=[json.loads(l) for l in open(sys.argv[1]) if "posture" in l]
+assert len(lines)==1 and lines[0]["id"]=="logged" and lines[0]["posture"]["decisions"]' "$BW_TMP/log.json" \
+  && ok "--log: one JSON line of decisions" || fail "--log: one JSON line of decisions" "$(cat "$BW_TMP/log.json" 2>&1 | head -3)"
+
+# ---------------------------------------------------------------- refusals
+refused () {  # NAME PATTERN EDIT
+  local name=$1 pattern=$2 dir=$BW_TMP/refuse
+  rm -rf "$dir"; mkdir -p "$dir"; cp -a "$S/rootfs" "$dir/"; cp "$S/config.json" "$dir/"
+  edit_config "$dir/config.json" "$3"
+  expect_fail "refused: $name" "$pattern" run -b "$dir" refused
+  [ ! -e "$ROOT/refused" ] && [ -z "$(ls "$ROOT/.idpool" 2>/dev/null | grep -v '^\.')" ] \
+    && ok "refused: $name leaves nothing" || fail "refused: $name leaves nothing" "$(ls -A "$ROOT" "$ROOT/.idpool" 2>&1)"
+}
+refused "host pid namespace" 'linux.namespaces.*namespaces.allowHost' \
+  'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "pid"]'
+refused "bind of /" 'mounts.*mounts.deny' \
+  'c["mounts"].append({"destination":"/host","type":"bind","source":"/","options":["rbind","ro"]})'
+refused "writable /sys" 'mounts.*writableSys' \
+  'c["mounts"] = [dict(m, options=[o for o in m.get("options",[]) if o != "ro"]) if m["destination"]=="/sys" else m for m in c["mounts"]]'
+POLICY=$ENFORCE
+
+# An added user namespace: the rootfs (owned by host root) is idmapped, so
+# its files keep their owners inside.
+NOUSERNS='c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "user"]; c["linux"].pop("uidMappings"); c["linux"].pop("gidMappings"); c["process"]["args"] = ["sh", "-c", "ls -ln /bin/busybox; grep idmapped /proc/self/mountinfo | head -1"]'
+I=$BW_TMP/idmapped
+mkdir -p "$I"; cp -a "$S/rootfs" "$I/"; cp "$S/config.json" "$I/"
+edit_config "$I/config.json" "$NOUSERNS"
+out=$(bw run -b "$I" idm 2>&1)
+grep -qE '^-rwx.* 0 +0 ' <<<"$out" && grep -q idmapped <<<"$out" \
+  && ok "added user namespace: rootfs idmapped, files keep their owners" \
+  || fail "added user namespace: rootfs idmapped, files keep their owners" "$out"
+
+# A root on a filesystem that can't be idmapped here (an overlay mount):
+# the shipped policy refuses, naming the policy key; the fallback runs it
+# with host-owned files shown as nobody.
+O=$BW_TMP/overlay
+mkdir -p "$O/lower" "$O/upper" "$O/work" "$O/bundle/rootfs"
+cp -a "$S/rootfs/." "$O/lower/"
+cp "$S/config.json" "$O/bundle/"
+edit_config "$O/bundle/config.json" "$NOUSERNS"
+if mount -t overlay overlay -o "lowerdir=$O/lower,upperdir=$O/upper,workdir=$O/work" "$O/bundle/rootfs"; then
+  expect_fail "refused: shipped policy, root not idmappable" 'root.path.*userNamespace.idmapFallback' run -b "$O/bundle" ovl
+  check "refused: root not idmappable leaves nothing" test ! -e "$ROOT/ovl"
+  out=$(POLICY=$CLAMP bw run -b "$O/bundle" ovl2 2>&1)
+  grep -qE '^-rwx.* 65534 +65534 ' <<<"$out" && ok "idmapFallback clamp: runs, files show as nobody" \
+    || fail "idmapFallback clamp: runs, files show as nobody" "$out"
+  umount "$O/bundle/rootfs"
+else
+  fail "overlay mount for the idmap fallback test" "mount -t overlay failed"
+fi
+POLICY=$CLAMP
+
+# ---------------------------------------------------------------- audit
+POLICY=$TESTS_DIR/policy/audit.json
+out=$(bw run -b "$B" audited 2>&1)
+grep -qE '^Seccomp:[[:space:]]*0' <<<"$out" && grep -q '^rootfs writable$' <<<"$out" \
+  && grep -q '^uidmap *0 *0 *4294967295' <<<"$out" && grep -q '^bpf err' <<<"$out" \
+  && ! grep -q '^bpf err 1$' <<<"$out" \
+  && ok "audit: changes nothing" || fail "audit: changes nothing" "$out"
+bw create -b "$B" aud >/dev/null 2>&1
+out=$(bw report aud 2>&1)
+grep -q '^mode: audit' <<<"$out" && grep -q '^capabilities  *clamped' <<<"$out" && grep -q '^seccomp  *added' <<<"$out" \
+  && ok "audit: reports everything" || fail "audit: reports everything" "$out"
+cmp -s <(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])),sort_keys=True))' "$B/config.json") \
+       <(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])),sort_keys=True))' "$ROOT/aud/config.json") \
+  && ok "audit: saved config is the bundle's" || fail "audit: saved config is the bundle's" "differs"
+bw delete -f aud >/dev/null 2>&1
+
+# ---------------------------------------------------------------- the ID-range pool
+POLICY=$CLAMP
+set_args "$B/config.json" sleep 60
+for i in $(seq 1 50); do bw create -b "$B" "p$i" >/dev/null 2>"$BW_TMP/err.$i" & done
+wait
+created=0; ranges=(); bad=
+for i in $(seq 1 50); do
+  st=$(bw state "p$i" 2>&1)
+  pid=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' <<<"$st" 2>/dev/null)
+  [ -n "$pid" ] && created=$((created + 1))
+  r=$(awk '{print $2}' "/proc/${pid:-0}/uid_map" 2>/dev/null)
+  [ -n "$r" ] && ranges+=("$r") || bad="$bad p$i: $st $(cat "$BW_TMP/err.$i")"
+done
+distinct=$(printf '%s\n' "${ranges[@]}" | sort -u | grep -c .)
+[ $created = 50 ] && [ "$distinct" = 50 ] && ok "50 concurrent creates: 50 distinct ranges" \
+  || fail "50 concurrent creates: 50 distinct ranges" "created $created, distinct $distinct;$bad"
+for i in $(seq 1 50); do bw delete -f "p$i" >/dev/null 2>&1 & done
+wait
+[ -z "$(ls "$ROOT/.idpool" | grep -v '^\.')" ] && ok "delete returns the ranges" || fail "delete returns the ranges" "$(ls "$ROOT/.idpool" | head)"
+
+# A create killed at random points leaks no range once deleted.
+held=0
+for delay in 0.01 0.02 0.03 0.05 0.08 0.1 0.2; do
+  "$BULWARK" --root "$ROOT" --policy "$POLICY" create -b "$B" killed >/dev/null 2>&1 &
+  sleep "$delay"; kill -KILL $! 2>/dev/null; wait $! 2>/dev/null
+  [ -n "$(ls "$ROOT/.idpool" 2>/dev/null | grep -v '^\.')" ] && held=$((held + 1))
+  bw delete --force killed >/dev/null 2>&1
+done
+echo "# SIGKILLed creates: $held of 7 held a range when killed"
+[ -z "$(ls "$ROOT/.idpool" | grep -v '^\.')" ] && [ ! -e "$ROOT/killed" ] && ok "SIGKILLed creates leak no range" \
+  || fail "SIGKILLed creates leak no range" "$(ls -A "$ROOT/.idpool" "$ROOT")"
+
+finish

@@ -426,6 +426,20 @@ CHECK
     fail "apparmor: kill under bulwark-default" "did not start: $(tr '\n' ' ' <"$T/aakill/out")"
   fi
   stop aakill
+
+  # The shipped policy in enforce mode puts a container that names no
+  # profile under bulwark-default. (This kernel can't idmap the tmpfs the
+  # bundle is on, so the policy's idmapFallback is relaxed to clamp.)
+  sed -e 's/"mode": *"audit"/"mode": "enforce"/' -e 's/"idmapFallback": *"refuse"/"idmapFallback": "clamp"/' \
+    "$BULWARK_POLICY" >"$T/enforce.json"
+  bundle aapolicy '"cat", "/proc/self/attr/current"'
+  # Mount points for the policy's tmpfs: without an idmapped root, container
+  # root can't create them in a host-owned rootfs.
+  mkdir -p "$T/aapolicy/rootfs/var/tmp" "$T/aapolicy/rootfs/run" "$T/aapolicy/rootfs/tmp"
+  out=$(BULWARK_POLICY=$T/enforce.json bw run --bundle "$T/aapolicy" aapolicy 2>&1)
+  [ "$out" = "bulwark-default (enforce)" ] &&
+    ok "apparmor: the enforce policy applies bulwark-default to a config that names none" ||
+    fail "apparmor: policy applies bulwark-default" "$out"
 }
 
 if [ $HAVE_APPARMOR = no ]; then

@@ -15,6 +15,9 @@
 #include "error.h"
 #include "spec.h"
 
+/* Where each container's decisions are appended, one JSON line each. */
+#define POLICY_DEFAULT_AUDIT_LOG "/var/log/bulwark-audit.log"
+
 /* Annotations asking for a relaxation start with this. */
 #define POLICY_ANNOTATION_PREFIX "bulwark."
 
@@ -70,6 +73,7 @@ struct policy
 
   /* 4. LSM */
   char *apparmor_profile;           /* lsm.apparmorProfile */
+  char *audit_log;                  /* auditLog: absolute path, "" for none */
   struct spec_strv apparmor_allowed;/* lsm.allowedApparmorProfiles (globs) */
   char *selinux_label;              /* lsm.selinuxLabel (may be NULL) */
   bool landlock;                    /* lsm.landlock */

@@ -1,10 +1,12 @@
 /* hardening: one container's trip through the policy engine at create,
  * and the posture report. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yajl/yajl_tree.h>
 
 #include "cleanup.h"
@@ -172,10 +174,24 @@ hardening_record (struct hardening *hd, struct cli_ctx *ctx, struct state_handle
   if (ret < 0)
     return ret;
   /* One line per container for whoever reads the --log file (containerd,
-   * conmon). The policy has no audit-log key yet: nothing else is written. */
+   * conmon), and the same line in the policy's audit log. Ids are plain
+   * [A-Za-z0-9_.+-], safe inside a JSON string. */
   _cleanup_free_ char *tagged = NULL;
-  if (asprintf (&tagged, "{\"msg\":\"posture\",\"id\":\"%s\",\"posture\":%s}", h->id, line) < 0)
+  char ts[64];
+  log_timestamp (ts, sizeof ts);
+  if (asprintf (&tagged, "{\"msg\":\"posture\",\"time\":\"%s\",\"id\":\"%s\",\"posture\":%s}\n",
+                ts, h->id, line) < 0)
     return bw_error_set (err, ENOMEM, "out of memory");
+  size_t len = strlen (tagged);
+  const char *audit = hd->policy->audit_log;
+  if (audit && *audit)
+    {
+      _cleanup_close_ int fd = open (audit, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+      /* One write: concurrent creates append whole lines. */
+      if (fd < 0 || write (fd, tagged, len) != (ssize_t) len)
+        return bw_error_syscall (err, "auditLog: append to %s", audit);
+    }
+  tagged[len - 1] = '\0';
   log_json_line (&ctx->log, tagged);
   return 0;
 }

@@ -101,7 +101,8 @@ set_defaults (struct policy *p)
   p->devices_extra = POLICY_REFUSE;
   p->writable_sys = POLICY_REFUSE;
   if (!(p->seccomp_default_profile = strdup ("default"))
-      || !(p->apparmor_profile = strdup ("bulwark-default")))
+      || !(p->apparmor_profile = strdup ("bulwark-default"))
+      || !(p->audit_log = strdup (POLICY_DEFAULT_AUDIT_LOG)))
     return -ENOMEM;
   struct { const char *const *src; struct spec_strv *dst; } lists[] = {
     { empty_list, &p->ns_allow_host },    { default_add_missing, &p->ns_add_missing },
@@ -359,7 +360,7 @@ parse_document (struct json_ctx *c, yajl_val root, struct policy *p)
   static const char *const top[] = {
     "mode", "userNamespace", "namespaces", "capabilities", "noNewPrivileges", "seccomp",
     "lsm", "rootfs", "limits", "mounts", "devices", "sysctl", "writableSys",
-    "maskedPaths", "readonlyPaths", "relaxations", NULL,
+    "maskedPaths", "readonlyPaths", "relaxations", "auditLog", NULL,
   };
   yajl_val sec = NULL;
   int mode = 0, r;
@@ -492,6 +493,14 @@ parse_document (struct json_ctx *c, yajl_val root, struct policy *p)
   TRY (get_paths (c, root, "maskedPaths", &p->masked_paths));
   TRY (get_paths (c, root, "readonlyPaths", &p->readonly_paths));
   TRY (parse_relaxations (c, root, p));
+  if ((r = get_string (c, root, "auditLog", &p->audit_log)) < 0)
+    return r;
+  if (p->audit_log[0] && p->audit_log[0] != '/')
+    {
+      json_push_key (c, "auditLog");
+      return json_fail (c, "must be an absolute path (or \"\" for no audit log), got \"%s\"",
+                        p->audit_log);
+    }
   return 0;
 }
 
@@ -559,6 +568,7 @@ policy_free (struct policy *p)
   free (p->devices_allowed);
   free (p->seccomp_default_profile);
   free (p->apparmor_profile);
+  free (p->audit_log);
   free (p->selinux_label);
   free (p);
 }

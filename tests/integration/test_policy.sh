@@ -7,7 +7,11 @@
 source "$(dirname "$0")/lib.sh"
 
 SRC=$(cd "$TESTS_DIR/.." && pwd)
-ENFORCE=$SRC/profiles/policy.json
+# The shipped policy, its audit log moved into the test's directory.
+AUDIT_LOG=$BW_TMP/audit.log
+ENFORCE=$BW_TMP/policy.json
+sed "s|\"auditLog\": \"[^\"]*\"|\"auditLog\": \"$AUDIT_LOG\"|" "$SRC/profiles/policy.json" > "$ENFORCE"
+grep -q "\"auditLog\": \"$AUDIT_LOG\"" "$ENFORCE" || fail "policy copy" "auditLog not found in profiles/policy.json"
 # The shipped default profile, from the source tree.
 export BULWARK_SECCOMP_PROFILE_DIR=$SRC/profiles/seccomp
 # When the policy adds a user namespace the rootfs is idmapped where its
@@ -208,6 +212,25 @@ else
   fail "overlay mount for the idmap fallback test" "mount -t overlay failed"
 fi
 POLICY=$CLAMP
+
+# ---------------------------------------------------------------- audit log
+# Every create under the shipped policy appended one JSON line with its id
+# and decisions to the policy's audit log.
+python3 - "$AUDIT_LOG" <<'PY' && ok "audit log: one JSON posture line per create" || fail "audit log: one JSON posture line per create" "$(head -c 600 "$AUDIT_LOG" 2>&1)"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert lines, "empty"
+ids = set()
+for l in lines:
+    e = json.loads(l)
+    assert e["msg"] == "posture" and e["time"] and e["posture"]["decisions"], e
+    ids.add(e["id"])
+assert "in-docker" in ids and "in-spec" in ids, ids
+PY
+sed "s|\"auditLog\": \"[^\"]*\"|\"auditLog\": \"relative.log\"|" "$SRC/profiles/policy.json" > "$BW_TMP/badlog.json"
+out=$(POLICY=$BW_TMP/badlog.json bw run -b "$B" badlog 2>&1)
+[ $? -ne 0 ] && grep -q 'auditLog: must be an absolute path' <<<"$out" && ok "audit log: a relative path is a policy error" \
+  || fail "audit log: a relative path is a policy error" "$out"
 
 # ---------------------------------------------------------------- audit
 POLICY=$TESTS_DIR/policy/audit.json

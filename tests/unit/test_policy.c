@@ -260,6 +260,9 @@ test_policy_parse (void)
                       "\"major\": 10}]}}",
                       "devices.allowed[0].minor: missing required field",
                       "policy error: device without minor");
+  check_policy_error ("{\"auditLog\": \"audit.log\"}",
+                      "auditLog: must be an absolute path (or \"\" for no audit log), got \"audit.log\"",
+                      "policy error: relative audit log");
   check_policy_error ("{\"writableSys\": \"allow\"}",
                       "writableSys: expected \"refuse\" or \"clamp\", got \"allow\"",
                       "policy error: bad violation mode");

@@ -14,7 +14,8 @@ mkdir -p "$ROOT" "$T"
 # The lane tests cgroups and LSMs on the configs as written: the shipped
 # policy runs in audit mode (decide and report, change nothing).
 if [ -f /bulwark/profiles/policy.json ]; then
-  sed 's/"mode": *"enforce"/"mode": "audit"/' /bulwark/profiles/policy.json >"$T/policy.json"
+  sed -e 's/"mode": *"enforce"/"mode": "audit"/' -e "s|\"auditLog\": *\"[^\"]*\"|\"auditLog\": \"$T/audit.log\"|" \
+    /bulwark/profiles/policy.json >"$T/policy.json"
   export BULWARK_POLICY=$T/policy.json BULWARK_SECCOMP_PROFILE_DIR=/bulwark/profiles/seccomp
 fi
 

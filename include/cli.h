@@ -65,6 +65,9 @@ int cli_usage_error (struct bw_error *err, const char *command, const char *fmt,
 int cli_expect_operands (const char *command, int argc, char **argv, int first, int min,
                          int max, struct bw_error *err);
 
+/* --format table|json; *json says which. */
+int cli_parse_format (const char *command, const char *arg, bool *json, struct bw_error *err);
+
 /* Parse a non-negative integer flag value. */
 int cli_parse_uint (const char *command, const char *flag, const char *arg, unsigned long long max,
                     unsigned long long *out, struct bw_error *err);

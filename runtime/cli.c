@@ -317,3 +317,15 @@ cli_parse_uint (const char *command, const char *flag, const char *arg, unsigned
   *out = v;
   return 0;
 }
+
+int
+cli_parse_format (const char *command, const char *arg, bool *json, struct bw_error *err)
+{
+  if (strcmp (arg, "json") == 0)
+    *json = true;
+  else if (strcmp (arg, "table") == 0)
+    *json = false;
+  else
+    return cli_usage_error (err, command, "--format: expected table or json, got \"%s\"", arg);
+  return 0;
+}

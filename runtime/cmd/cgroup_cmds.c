@@ -61,10 +61,7 @@ static const struct option ps_options[] = {
 static int
 on_ps_option (int opt, const char *arg, void *data, struct bw_error *err)
 {
-  if (strcmp (arg, "json") && strcmp (arg, "table"))
-    return cli_usage_error (err, "ps", "--format: expected table or json, got \"%s\"", arg);
-  *(bool *) data = strcmp (arg, "json") == 0;
-  return 0;
+  return cli_parse_format ("ps", arg, data, err);
 }
 
 int

@@ -24,14 +24,7 @@ on_option (int opt, const char *arg, void *data, struct bw_error *err)
   if (opt == 'q')
     o->quiet = true;
   else if (opt == 'f')
-    {
-      if (strcmp (arg, "json") == 0)
-        o->json = true;
-      else if (strcmp (arg, "table") == 0)
-        o->json = false;
-      else
-        return cli_usage_error (err, "list", "--format: expected table or json, got \"%s\"", arg);
-    }
+    return cli_parse_format ("list", arg, &o->json, err);
   return 0;
 }
 

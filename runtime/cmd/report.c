@@ -25,14 +25,7 @@ on_option (int opt, const char *arg, void *data, struct bw_error *err)
   if (opt == 'b')
     o->bundle = arg;
   else if (opt == 'f')
-    {
-      if (strcmp (arg, "json") == 0)
-        o->json = true;
-      else if (strcmp (arg, "table") == 0)
-        o->json = false;
-      else
-        return cli_usage_error (err, "report", "--format: expected table or json, got \"%s\"", arg);
-    }
+    return cli_parse_format ("report", arg, &o->json, err);
   return 0;
 }
 

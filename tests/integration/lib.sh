@@ -91,6 +91,35 @@ gone () {
   [ ! -e "/proc/$1/stat" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" = Z ]
 }
 
+# A config edit (for edit_config / inrun) that drops the user namespace:
+# container root is host root.
+NO_USERNS='c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "user"]; c["linux"].pop("uidMappings", None); c["linux"].pop("gidMappings", None)'
+
+# inrun EDIT ARGS...: copy $BW_TMP/config.base.json to $B/config.json, apply
+# EDIT (python, may be ""), set process.args, run in the foreground with
+# RUN_FLAGS; sets $OUT (stdout+stderr) and $RC.
+RUN_FLAGS=()
+INRUN_N=0
+inrun () {
+  local edit=$1; shift
+  cp "$BW_TMP/config.base.json" "$B/config.json"
+  [ -n "$edit" ] && edit_config "$B/config.json" "$edit"
+  set_args "$B/config.json" "$@"
+  INRUN_N=$((INRUN_N + 1))
+  OUT=$(bw run "${RUN_FLAGS[@]}" --bundle "$B" "inrun$INRUN_N" 2>&1); RC=$?
+}
+
+# expect NAME REGEX: the last inrun succeeded and its output matches.
+expect () {
+  if [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else fail "$1" "rc=$RC out=$OUT"; fi
+}
+
+# expect_error NAME REGEX: the last inrun failed with one line matching.
+expect_error () {
+  local lines; lines=$(printf '%s' "$OUT" | grep -c '')
+  if [ "$RC" -ne 0 ] && [ "$lines" -eq 1 ] && printf '%s' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else fail "$1" "rc=$RC out=$OUT"; fi
+}
+
 cleanup_all () {
   local id
   for id in $(timeout 10 "$BULWARK" --root "$ROOT" list -q 2>/dev/null); do

@@ -8,7 +8,6 @@
 B="$BW_TMP/bundle"
 make_bundle "$B" || { fail "make bundle" "bulwark spec failed"; finish; exit 1; }
 cp "$B/config.json" "$BW_TMP/config.base.json"
-NO_USERNS='c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "user"]; c["linux"].pop("uidMappings", None); c["linux"].pop("gidMappings", None)'
 NO_CGROUPNS='c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "cgroup"]'
 LIMIT='c["linux"].setdefault("resources", {})["pids"] = {"limit": 123}'
 cgmount () { # OPTIONS (a python list)

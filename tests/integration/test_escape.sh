@@ -19,7 +19,6 @@ if [ ! -x "${PROBE_DIR:-}/probe" ]; then fail "probe" "\$PROBE_DIR/probe missing
 cp "$PROBE_DIR/probe" "$B/rootfs/bin/probe"
 cp "$B/config.json" "$BW_TMP/config.base.json"
 cp -a "$B/rootfs" "$BW_TMP/rootfs.base"
-NO_USERNS='c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "user"]; c["linux"].pop("uidMappings", None); c["linux"].pop("gidMappings", None)'
 
 # The host side the bundles aim at.
 HOST="$BW_TMP/host"

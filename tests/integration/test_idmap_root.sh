@@ -12,22 +12,6 @@ cp "$B/config.json" "$BW_TMP/config.base.json"
 ANN='c.setdefault("annotations", {})["run.bulwark.rootfs.idmap"]'
 # The root mount's mount point and options, from inside.
 ROOT_MI='awk '"'"'$5 == "/" { print $5, $6 }'"'"' /proc/self/mountinfo'
-N=0
-inrun () {
-  local edit=$1; shift
-  cp "$BW_TMP/config.base.json" "$B/config.json"
-  [ -n "$edit" ] && edit_config "$B/config.json" "$edit"
-  set_args "$B/config.json" "$@"
-  N=$((N + 1))
-  OUT=$(bw run --bundle "$B" "r$N" 2>&1); RC=$?
-}
-expect () {
-  if [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else fail "$1" "rc=$RC out=$OUT"; fi
-}
-expect_error () {
-  local lines; lines=$(printf '%s' "$OUT" | grep -c '')
-  if [ "$RC" -ne 0 ] && [ "$lines" -eq 1 ] && printf '%s' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else fail "$1" "rc=$RC out=$OUT"; fi
-}
 
 check "the default config has a user namespace mapping 0 to 100000" python3 -c "
 import json; c = json.load(open('$B/config.json'))

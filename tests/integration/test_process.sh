@@ -12,27 +12,6 @@ cp "$PROBE_DIR/probe" "$B/rootfs/bin/probe"
 cp "$B/config.json" "$BW_TMP/config.base.json"
 
 # Without a user namespace (host root in the container).
-NO_USERNS='c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "user"]; c["linux"].pop("uidMappings", None); c["linux"].pop("gidMappings", None)'
-N=0
-# inrun EDIT ARGS...: a fresh config, EDIT applied (python, may be ""), run
-# in the foreground; $OUT (stdout+stderr) and $RC.
-inrun () {
-  local edit=$1; shift
-  cp "$BW_TMP/config.base.json" "$B/config.json"
-  [ -n "$edit" ] && edit_config "$B/config.json" "$edit"
-  set_args "$B/config.json" "$@"
-  N=$((N + 1))
-  OUT=$(bw run --bundle "$B" "p$N" 2>&1); RC=$?
-}
-# expect NAME REGEX: the last inrun succeeded and its output matches.
-expect () {
-  if [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else fail "$1" "rc=$RC out=$OUT"; fi
-}
-# expect_error NAME REGEX: the last inrun failed with one line matching.
-expect_error () {
-  local lines; lines=$(printf '%s' "$OUT" | grep -c '')
-  if [ "$RC" -ne 0 ] && [ "$lines" -eq 1 ] && printf '%s' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else fail "$1" "rc=$RC out=$OUT"; fi
-}
 # (Other tests may mount and unmount meanwhile: only ours are counted.)
 nothing_left () {
   if root_is_empty && ! grep -q "$BW_TMP" /proc/self/mountinfo; then ok "$1"; else fail "$1" "state: $(ls -A "$ROOT") mounts: $(grep "$BW_TMP" /proc/self/mountinfo)"; fi

@@ -41,7 +41,6 @@ B="$SHARED/locked/bundle"
 make_bundle "$B" sleep 60 >/dev/null || { fail "make bundle" "bulwark spec failed"; exit 1; }
 mkdir -p "$B/rootfs/hostmnt" "$B/rootfs/inner"
 cp "$B/config.json" "$BW_TMP/config.base.json"
-NO_USERNS='c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "user"]; c["linux"].pop("uidMappings", None); c["linux"].pop("gidMappings", None)'
 
 # no_leak NAME: no mount below the shared directory in the host's namespace.
 no_leak () {

@@ -8,26 +8,8 @@ B="$BW_TMP/bundle"
 make_bundle "$B" || { fail "make bundle" "bulwark spec failed"; finish; exit 1; }
 mkdir -p "$B/rootfs/mnt" "$B/rootfs/data"
 cp "$B/config.json" "$BW_TMP/config.base.json"
-NO_USERNS='c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "user"]; c["linux"].pop("uidMappings", None); c["linux"].pop("gidMappings", None)'
-N=0
-inrun () {
-  local edit=$1; shift
-  cp "$BW_TMP/config.base.json" "$B/config.json"
-  [ -n "$edit" ] && edit_config "$B/config.json" "$edit"
-  set_args "$B/config.json" "$@"
-  N=$((N + 1))
-  OUT=$(bw run "${RUN_FLAGS[@]}" --bundle "$B" "r$N" 2>&1); RC=$?
-}
-RUN_FLAGS=()
-expect () {
-  if [ "$RC" -eq 0 ] && printf '%s\n' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else fail "$1" "rc=$RC out=$OUT"; fi
-}
 expect_not () {
   if [ "$RC" -eq 0 ] && ! printf '%s\n' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else fail "$1" "rc=$RC out=$OUT"; fi
-}
-expect_error () {
-  local lines; lines=$(printf '%s' "$OUT" | grep -c '')
-  if [ "$RC" -ne 0 ] && [ "$lines" -eq 1 ] && printf '%s' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else fail "$1" "rc=$RC out=$OUT"; fi
 }
 add_mount () { printf 'c["mounts"].append(%s)' "$1"; }
 # mountinfo line of mount point $1, as the workload's shell prints it.

@@ -72,7 +72,8 @@ int mount_cgroup (const struct spec_mount *m, const struct mount_plan *plan,
 /* Every bind mount's source cloned as a detached tree into fds[i] (-1 for
  * other mounts; fds has spec->n_mounts entries), idmapped (MOUNT_ATTR_IDMAP)
  * when the mount asks (idmap/ridmap option or uidMappings/gidMappings;
- * mappings default to the container's linux.uidMappings/gidMappings).
+ * mappings default to the container's linux.uidMappings/gidMappings), and
+ * every bind when MOUNTS_IDMAP_ANNOTATION says so.
  * Runs with the host's privileges, before the runtime enters a user
  * namespace: the source may lie below directories only host root can
  * enter, and idmapping a host filesystem needs CAP_SYS_ADMIN in the user
@@ -88,6 +89,21 @@ int mount_prepare_binds (const struct spec *spec, const char *bundle, int *fds,
 int mount_idmap_tree (int tree, const struct spec_id_mappings *uids,
                       const struct spec_id_mappings *gids, bool recursive, const char *what,
                       struct bw_error *err);
+
+/* The same in two steps, for several trees idmapped alike: a user
+ * namespace fd carrying `uids`/`gids` (made by a child that exits at once),
+ * then the idmap of one tree with it. */
+int mount_idmap_userns (const struct spec_id_mappings *uids, const struct spec_id_mappings *gids,
+                        int *out, struct bw_error *err);
+int mount_idmap_apply (int tree, int userns, bool recursive, const char *what,
+                       struct bw_error *err);
+
+/* The annotation by which the hardening step asks mount_prepare_binds to
+ * idmap every bind mount with the container's own maps, as the root is:
+ * "required" (a filesystem that can't be idmapped is an error naming the
+ * mount) or "best-effort" (such a bind is mounted as it is: the policy's
+ * idmapFallback). Without it only the mounts that ask are idmapped. */
+#define MOUNTS_IDMAP_ANNOTATION "run.bulwark.mounts.idmap"
 
 /* Clone `source` (absolute, or relative to `bundle`) as a detached tree. */
 int mount_clone_source (const struct spec_mount *m, const char *bundle, bool recursive, int *out,

@@ -57,6 +57,21 @@ int rootfs_idmap_wanted (const struct spec *spec, bool *wanted, struct bw_error 
 int rootfs_prepare_idmap (const struct spec *spec, const char *bundle, int *out,
                           struct bw_error *err);
 
+/* Whether the directory `dir` is the root of an overlayfs mount (as
+ * Docker, containerd and podman give root.path). */
+bool rootfs_is_overlay (int dir);
+
+/* The overlay mounted at `dir` rebuilt from the same layers, each
+ * idmapped with `uids`/`gids` (the kernel cannot idmap an overlay mount
+ * itself), as a detached mount in *out: with the same upper layer when
+ * `writable` and there is one, else read-only (the upper layer becomes the
+ * top lower one: nothing is written). -ENOTSUP with a message when its
+ * layers can't be reopened (relative or escaped paths, data-only layers).
+ * Host privileges needed, as for rootfs_prepare_idmap (rootfs_overlay.c). */
+int rootfs_overlay_idmap (int dir, const char *what, const struct spec_id_mappings *uids,
+                          const struct spec_id_mappings *gids, bool writable, int *out,
+                          struct bw_error *err);
+
 /* Apply rootfsPropagation to / and bind the root (`root_dir`, from
  * rootfs_open_dir, opened in this mount namespace, its mount isolated by
  * rootfs_isolate_mount) onto itself so that it is a mount point for

@@ -14,6 +14,7 @@
 #include "linux_landlock.h"
 #include "linux_lsm.h"
 #include "linux_mount.h"
+#include "linux_rootfs.h"
 #include "sys.h"
 
 static enum cgroup_layout
@@ -139,12 +140,23 @@ host_can_idmap_root (const struct spec *spec, const char *bundle)
     path = NULL;
   if (!path)
     return false;
-  _cleanup_close_ int tree = sys_open_tree (AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-  if (tree < 0)
-    return false;
   /* Any unprivileged mapping will do for the question. */
   struct spec_id_mapping one = { .container_id = 0, .host_id = 65534, .size = 1 };
   struct spec_id_mappings maps = { .items = &one, .n = 1, .set = true };
   struct bw_error ignored = { 0 };
+  _cleanup_close_ int dir = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return false;
+  if (rootfs_is_overlay (dir))
+    {
+      /* Its layers idmapped under a new overlay (rootfs_overlay.c): try
+       * the very assembly, read-only. */
+      _cleanup_close_ int probe = -1;
+      return rootfs_overlay_idmap (dir, path, &maps, &maps, false, &probe, &ignored) == 0;
+    }
+  _cleanup_close_ int tree = sys_open_tree (dir, "", AT_EMPTY_PATH | OPEN_TREE_CLONE
+                                                       | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return false;
   return mount_idmap_tree (tree, &maps, &maps, false, path, &ignored) == 0;
 }

@@ -115,14 +115,15 @@ prepare_one (const struct spec *spec, const struct spec_mount *m, const struct m
 }
 
 int
-mount_idmap_tree (int tree, const struct spec_id_mappings *uids,
-                  const struct spec_id_mappings *gids, bool recursive, const char *what,
-                  struct bw_error *err)
+mount_idmap_userns (const struct spec_id_mappings *uids, const struct spec_id_mappings *gids,
+                    int *out, struct bw_error *err)
 {
-  _cleanup_close_ int userns = -1;
-  int ret = make_userns (uids, gids, &userns, err);
-  if (ret < 0)
-    return ret;
+  return make_userns (uids, gids, out, err);
+}
+
+int
+mount_idmap_apply (int tree, int userns, bool recursive, const char *what, struct bw_error *err)
+{
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns };
   if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
                          sizeof attr) < 0)
@@ -138,19 +139,104 @@ mount_idmap_tree (int tree, const struct spec_id_mappings *uids,
 }
 
 int
+mount_idmap_tree (int tree, const struct spec_id_mappings *uids,
+                  const struct spec_id_mappings *gids, bool recursive, const char *what,
+                  struct bw_error *err)
+{
+  _cleanup_close_ int userns = -1;
+  int ret = make_userns (uids, gids, &userns, err);
+  if (ret < 0)
+    return ret;
+  return mount_idmap_apply (tree, userns, recursive, what, err);
+}
+
+/* What the policy asked for the container's bind mounts (the annotation
+ * MOUNTS_IDMAP_ANNOTATION, set by the hardening step when it gives the
+ * container a user namespace and an idmapped root). */
+enum binds_idmap
+{
+  BINDS_AS_ASKED,      /* only the mounts that ask (idmap, ridmap, mappings) */
+  BINDS_REQUIRED,      /* every bind, or an error */
+  BINDS_BEST_EFFORT,   /* every bind whose filesystem allows it */
+};
+
+static int
+binds_idmap_mode (const struct spec *spec, enum binds_idmap *mode, struct bw_error *err)
+{
+  const char *v = spec_annotation (spec, MOUNTS_IDMAP_ANNOTATION);
+  *mode = BINDS_AS_ASKED;
+  if (!v)
+    return 0;
+  if (strcmp (v, "required") == 0)
+    *mode = BINDS_REQUIRED;
+  else if (strcmp (v, "best-effort") == 0)
+    *mode = BINDS_BEST_EFFORT;
+  else
+    {
+      char q[80];
+      bw_quote (v, 32, q, sizeof q);
+      return bw_error_set (err, EINVAL, "annotations." MOUNTS_IDMAP_ANNOTATION ": unknown value "
+                           "%s (\"required\" or \"best-effort\")", q);
+    }
+  if (!spec->linux || spec->linux->uid_mappings.n == 0 || spec->linux->gid_mappings.n == 0)
+    return bw_error_set (err, EINVAL, "annotations." MOUNTS_IDMAP_ANNOTATION ": idmapped bind "
+                         "mounts need linux.uidMappings and linux.gidMappings");
+  return 0;
+}
+
+/* A bind the config did not ask to idmap, idmapped with the container's
+ * own maps (one user namespace, made on first use, serves them all). */
+static int
+idmap_plain_bind (const struct spec *spec, const struct spec_mount *m,
+                  const struct mount_plan *plan, enum binds_idmap mode, int *userns, int tree,
+                  struct bw_error *err)
+{
+  if (*userns < 0)
+    {
+      int ret = make_userns (&spec->linux->uid_mappings, &spec->linux->gid_mappings, userns, err);
+      if (ret < 0)
+        return ret;
+    }
+  int ret = mount_idmap_apply (tree, *userns, plan->recursive, m->source, err);
+  if (ret == -EINVAL && mode == BINDS_BEST_EFFORT)
+    {
+      /* The policy's fallback: the files show as nobody inside. */
+      bw_error_clear (err);
+      return 0;
+    }
+  if (ret < 0 && mode == BINDS_REQUIRED)
+    return bw_error_prefix (err, "idmap (the policy's userNamespace.idmapFallback is \"refuse\")");
+  return ret;
+}
+
+int
 mount_prepare_binds (const struct spec *spec, const char *bundle, int *fds, struct bw_error *err)
 {
   for (size_t i = 0; i < spec->n_mounts; i++)
     fds[i] = -1;
+  enum binds_idmap mode;
+  int ret = binds_idmap_mode (spec, &mode, err);
+  if (ret < 0)
+    return ret;
+  _cleanup_close_ int userns = -1;
   for (size_t i = 0; i < spec->n_mounts; i++)
     {
       const struct spec_mount *m = &spec->mounts[i];
       struct mount_plan plan;
-      int ret = mount_plan_parse (m, &plan, err);
+      ret = mount_plan_parse (m, &plan, err);
       if (ret == 0 && plan.idmap)
         ret = prepare_one (spec, m, &plan, bundle, &fds[i], err);
       else if (ret == 0 && plan.bind)
-        ret = mount_clone_source (m, bundle, plan.recursive, &fds[i], err);
+        {
+          ret = mount_clone_source (m, bundle, plan.recursive, &fds[i], err);
+          if (ret == 0 && mode != BINDS_AS_ASKED)
+            ret = idmap_plain_bind (spec, m, &plan, mode, &userns, fds[i], err);
+          if (ret < 0 && fds[i] >= 0)
+            {
+              close (fds[i]);
+              fds[i] = -1;
+            }
+        }
       free (plan.data);
       if (ret < 0)
         {

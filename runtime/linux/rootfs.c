@@ -322,6 +322,15 @@ rootfs_prepare_idmap (const struct spec *spec, const char *bundle, int *out,
   ret = rootfs_open_dir (spec, bundle, &dir, err);
   if (ret < 0)
     return ret;
+  if (rootfs_is_overlay (dir))
+    {
+      /* Writable even for a read-only root: mount points are made in the
+       * upper layer, as runc makes them; root.readonly applies later. */
+      ret = rootfs_overlay_idmap (dir, spec->root->path, &spec->linux->uid_mappings,
+                                  &spec->linux->gid_mappings, true, out, err);
+      return ret < 0 ? bw_error_prefix (err, "root.path: idmap (annotation "
+                                        ROOTFS_IDMAP_ANNOTATION "=true)") : 0;
+    }
   /* Recursive both ways: a mount below root.path left unmapped would show
    * every file there as nobody. */
   _cleanup_close_ int tree = sys_open_tree (dir, "", AT_EMPTY_PATH | OPEN_TREE_CLONE

@@ -31,7 +31,7 @@ lifecycle_write_pid_file (const char *path, pid_t pid, struct bw_error *err)
   _cleanup_close_ int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return bw_error_syscall (err, "open pid file %s", tmp);
-  if (write (fd, buf, len) != len || fsync (fd) < 0)
+  if (write (fd, buf, len) != len)
     {
       int ret = bw_error_syscall (err, "write pid file %s", tmp);
       unlink (tmp);

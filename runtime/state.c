@@ -247,7 +247,7 @@ write_id_file (int dirfd, const char *id, struct bw_error *err)
 {
   _cleanup_close_ int fd = openat (dirfd, ID_FILE, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
                                    | O_CLOEXEC, 0600);
-  if (fd < 0 || state_write_all (fd, id, strlen (id)) < 0 || fsync (fd) < 0)
+  if (fd < 0 || state_write_all (fd, id, strlen (id)) < 0)
     return bw_error_syscall (err, "write the id file of container %.64s...", id);
   return 0;
 }

@@ -18,6 +18,14 @@
 /* Where each container's decisions are appended, one JSON line each. */
 #define POLICY_DEFAULT_AUDIT_LOG "/var/log/bulwark-audit.log"
 
+/* The machine-wide ID-range pool (idpool.h): one for every state root, so
+ * containers of different clients (each with its own --root) never share a
+ * range. A dot name inside the default state root: no container id maps
+ * to it (ids starting with '.' are stored encoded), so `list` never shows
+ * it and `delete` never removes it; not ".idpool", where runtimes before
+ * the machine-wide pool kept records of another format. */
+#define POLICY_DEFAULT_IDPOOL "/run/bulwark/.idpool.d"
+
 /* Annotations asking for a relaxation start with this. */
 #define POLICY_ANNOTATION_PREFIX "bulwark."
 
@@ -57,6 +65,7 @@ struct policy
   bool userns_add;              /* userNamespace.add */
   uint32_t userns_size;         /* userNamespace.size: IDs per container */
   enum policy_violation idmap_fallback; /* userNamespace.idmapFallback */
+  char *userns_pool;            /* userNamespace.pool: absolute directory */
 
   /* 7. host namespaces */
   struct spec_strv ns_allow_host;   /* namespaces.allowHost: may be shared */

@@ -16,11 +16,18 @@
 #include "json.h"
 #include "linux_apparmor_load.h"
 #include "linux_landlock.h"
+#include "linux_mount.h"
 #include "linux_rootfs.h"
 #include "policy.h"
 
 /* The profile bulwark ships (profiles/apparmor/), loaded on first use. */
 #define SHIPPED_APPARMOR_PROFILE "bulwark-default"
+
+/* In the container's state dir: the ID-range pool its range came from (one
+ * absolute path and a newline), written before the range is taken. delete
+ * releases from there, so a policy changed in between neither leaks the
+ * range nor releases from another pool. */
+#define IDPOOL_FILE "idpool"
 
 struct hardening
 {
@@ -28,6 +35,7 @@ struct hardening
   struct host_facts facts;
   struct decisions *decisions;
   const char *state_root;
+  char *state_dir;              /* absolute; set once a range is asked for */
   bool holds_range;             /* an ID range was taken for this container */
 };
 
@@ -38,6 +46,7 @@ hardening_free (struct hardening *hd)
     return;
   policy_free (hd->policy);
   decisions_free (hd->decisions);
+  free (hd->state_dir);
   free (hd);
 }
 
@@ -58,6 +67,29 @@ hardening_begin (struct cli_ctx *ctx, const char *abs_bundle, struct hardening *
   host_facts_gather (&hd->facts, ctx->global.root, abs_bundle);
   *out = hd;
   return 0;
+}
+
+/* The container's state dir (absolute, as the pool records its owners)
+ * into *dir_out, and the pool it takes its range from written into it. */
+static int
+record_pool_dir (const char *state_root, const char *id, const char *pool_dir, char **dir_out,
+                 struct bw_error *err)
+{
+  struct state_store st = STATE_STORE_INIT;
+  struct state_handle h = STATE_HANDLE_INIT;
+  _cleanup_free_ char *text = NULL;
+  int ret = state_store_open (state_root, false, &st, err);
+  if (ret == 0)
+    ret = state_container_open_unlocked (&st, id, &h, err);
+  if (ret == 0 && asprintf (&text, "%s\n", pool_dir) < 0)
+    ret = bw_error_set (err, ENOMEM, "out of memory");
+  if (ret == 0)
+    ret = state_write_file (&h, IDPOOL_FILE, text, strlen (text), err);
+  if (ret == 0 && !(*dir_out = strdup (h.dir)))
+    ret = bw_error_set (err, ENOMEM, "out of memory");
+  state_handle_close (&h);
+  state_store_close (&st);
+  return ret;
 }
 
 static bool
@@ -112,10 +144,12 @@ hardening_apply (struct hardening *hd, const char *id, const struct spec *in,
       struct idpool_params params;
       uint32_t start = 0;
       ret = host_idpool_params (p, &params, err);
+      if (ret == 0 && !hd->state_dir)
+        ret = record_pool_dir (hd->state_root, id, p->userns_pool, &hd->state_dir, err);
       if (ret == 0)
-        ret = idpool_allocate (hd->state_root, &params, id, &start, err);
+        ret = idpool_allocate (p->userns_pool, &params, hd->state_dir, &start, err);
       if (ret < 0)
-        return bw_error_prefix (err, "userNamespace: ID-range pool");
+        return bw_error_prefix (err, "userNamespace.pool: ID-range pool");
       hd->holds_range = true;
       hd->facts.id_range_start = start;
       hd->facts.id_range_size = params.range_size;
@@ -148,6 +182,11 @@ hardening_apply (struct hardening *hd, const char *id, const struct spec *in,
   if (p->mode == POLICY_ENFORCE && plan->idmap_mounts)
     {
       ret = set_annotation (&hardened->annotations, ROOTFS_IDMAP_ANNOTATION, "true");
+      /* The binds are idmapped like the root; the policy's fallback
+       * decides for a filesystem that can't be. */
+      if (ret == 0)
+        ret = set_annotation (&hardened->annotations, MOUNTS_IDMAP_ANNOTATION,
+                              p->idmap_fallback == POLICY_REFUSE ? "required" : "best-effort");
       if (ret < 0)
         return bw_error_set (err, -ret, "annotations: out of memory");
     }
@@ -211,15 +250,49 @@ hardening_wants_landlock (const struct hardening *hd)
 void
 hardening_abandon (struct hardening *hd, const char *id)
 {
+  (void) id;
   struct bw_error ignored = { 0 };
   if (hd && hd->holds_range)
-    idpool_release (hd->state_root, id, NULL, &ignored);
+    idpool_release (hd->policy->userns_pool, hd->state_dir, NULL, &ignored);
+}
+
+/* The pool recorded by record_pool_dir: one absolute path, one newline. */
+static int
+recorded_pool_dir (struct state_handle *h, char **pool_dir, struct bw_error *err)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  int ret = state_read_file (h, IDPOOL_FILE, PATH_MAX + 1, &text, &len, err);
+  if (ret < 0)
+    return ret;
+  if (len < 3 || text[0] != '/' || text[len - 1] != '\n' || memchr (text, '\n', len - 1)
+      || strlen (text) != len)
+    return bw_error_set (err, EINVAL, "%s/%s: not a pool directory path", h->dir, IDPOOL_FILE);
+  text[len - 1] = '\0';
+  *pool_dir = bw_steal_ptr (text);
+  return 0;
 }
 
 int
 hardening_release_ids (const char *state_root, const char *id, struct bw_error *err)
 {
-  return idpool_release (state_root, id, NULL, err);
+  struct state_store st = STATE_STORE_INIT;
+  struct state_handle h = STATE_HANDLE_INIT;
+  _cleanup_free_ char *pool_dir = NULL;
+  /* Unlocked: delete holds the container's lock already. */
+  int ret = state_store_open (state_root, false, &st, err);
+  if (ret == 0)
+    ret = state_container_open_unlocked (&st, id, &h, err);
+  if (ret == 0)
+    ret = recorded_pool_dir (&h, &pool_dir, err);
+  /* No pool file: the container never asked for a range. */
+  if (ret == -ENOENT)
+    ret = 0;
+  else if (ret == 0)
+    ret = idpool_release (pool_dir, h.dir, NULL, err);
+  state_handle_close (&h);
+  state_store_close (&st);
+  return ret;
 }
 
 static int

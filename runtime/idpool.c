@@ -1,8 +1,10 @@
+/* idpool: see include/idpool.h. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +14,11 @@
 
 #include "cleanup.h"
 #include "idpool.h"
-#include "state.h"
 
 #define LOCK_NAME ".lock"
 #define TMP_PREFIX ".new-"
-#define RECORD_MAX 2048
+/* Two lines of numbers and an owner path of at most PATH_MAX - 1 bytes. */
+#define RECORD_MAX (PATH_MAX + 64)
 
 /* ------------------------------------------------------------ pure */
 
@@ -60,7 +62,7 @@ int
 idpool_record_format (const struct idpool_record *rec, char **out)
 {
   if (asprintf (out, "%" PRIu32 " %" PRIu32 "\n%" PRIu64 " %" PRIu64 "\n%s\n", rec->host_start,
-                rec->size, rec->dev, rec->ino, rec->id)
+                rec->size, rec->dev, rec->ino, rec->owner)
       < 0)
     return -ENOMEM;
   return 0;
@@ -88,6 +90,27 @@ parse_u64 (const char **s, char end, uint64_t max, uint64_t *out)
   return 0;
 }
 
+bool
+idpool_owner_path_ok (const char *path)
+{
+  size_t len = strlen (path);
+  if (path[0] != '/' || len < 2 || len >= PATH_MAX || path[len - 1] == '/')
+    return false;
+  for (const char *c = path; *c; c++)
+    if ((unsigned char) *c < 0x20 || *c == 0x7f)
+      return false;
+  /* Every component: not empty, not ".", not "..". */
+  for (const char *c = path; *c; )
+    {
+      const char *next = strchr (c + 1, '/');
+      size_t n = next ? (size_t) (next - c - 1) : strlen (c + 1);
+      if (n == 0 || (n == 1 && c[1] == '.') || (n == 2 && c[1] == '.' && c[2] == '.'))
+        return false;
+      c = next ? next : c + 1 + n;
+    }
+  return true;
+}
+
 int
 idpool_record_parse (const char *text, struct idpool_record *rec)
 {
@@ -100,52 +123,84 @@ idpool_record_parse (const char *text, struct idpool_record *rec)
   const char *nl = strchr (p, '\n');
   if (!nl || nl == p || nl[1] != '\0' || size == 0 || start + size > UINT32_MAX)
     return -EINVAL;
-  struct bw_error ignored = { 0 };
-  char *id = strndup (p, (size_t) (nl - p));
-  if (!id)
+  char *owner = strndup (p, (size_t) (nl - p));
+  if (!owner)
     return -ENOMEM;
-  if (state_validate_id (id, &ignored) < 0)
+  if (!idpool_owner_path_ok (owner))
     {
-      free (id);
+      free (owner);
       return -EINVAL;
     }
   *rec = (struct idpool_record) { .host_start = (uint32_t) start, .size = (uint32_t) size,
-                                  .dev = dev, .ino = ino, .id = id };
+                                  .dev = dev, .ino = ino, .owner = owner };
   return 0;
 }
 
 void
 idpool_record_clear (struct idpool_record *rec)
 {
-  free (rec->id);
-  rec->id = NULL;
+  free (rec->owner);
+  rec->owner = NULL;
 }
 
 /* ------------------------------------------------------------ files */
 
-/* The pool directory (made on first use) and its lock, held exclusively
- * until `*lock_fd` is closed. */
+/* mkdir -p with mode 0700 for what it creates. */
 static int
-pool_open_locked (const char *state_root, bool create, int *dir_fd, int *lock_fd,
+make_dirs (const char *path, struct bw_error *err)
+{
+  _cleanup_free_ char *copy = strdup (path);
+  if (!copy)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  for (char *slash = strchr (copy + 1, '/');; slash = strchr (slash + 1, '/'))
+    {
+      if (slash)
+        *slash = '\0';
+      if (mkdir (copy, 0700) < 0 && errno != EEXIST)
+        return bw_error_syscall (err, "idpool: create %s", copy);
+      if (!slash)
+        return 0;
+      *slash = '/';
+    }
+}
+
+/* The pool directory (made on first use with `create`) and its lock, held
+ * exclusively until `*lock_fd` is closed. Without `create`, a missing pool
+ * leaves both fds at -1 and is not an error. */
+static int
+pool_open_locked (const char *pool_dir, bool create, int *dir_fd, int *lock_fd,
                   struct bw_error *err)
 {
   *dir_fd = *lock_fd = -1;
-  _cleanup_close_ int root = open (state_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0)
-    return bw_error_syscall (err, "idpool: open state root %s", state_root);
-  if (create && mkdirat (root, IDPOOL_DIR, 0700) < 0 && errno != EEXIST)
-    return bw_error_syscall (err, "idpool: create %s/%s", state_root, IDPOOL_DIR);
-  _cleanup_close_ int dir = openat (root, IDPOOL_DIR,
-                                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (pool_dir[0] != '/')
+    return bw_error_set (err, EINVAL, "idpool: pool directory \"%s\" is not an absolute path",
+                         pool_dir);
+  if (create)
+    {
+      int ret = make_dirs (pool_dir, err);
+      if (ret < 0)
+        return ret;
+    }
+  _cleanup_close_ int dir = open (pool_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dir < 0)
     {
       if (errno == ENOENT && !create)
         return 0;
-      return bw_error_syscall (err, "idpool: open %s/%s", state_root, IDPOOL_DIR);
+      return bw_error_syscall (err, "idpool: open %s", pool_dir);
     }
+  struct stat sb;
+  if (fstat (dir, &sb) < 0)
+    return bw_error_syscall (err, "idpool: stat %s", pool_dir);
+  /* Anyone else who may write here could plant or remove records. */
+  if (sb.st_uid != geteuid () || (sb.st_mode & 022))
+    return bw_error_set (err, EPERM,
+                         "idpool: %s must be owned by uid %ld and writable by no one else "
+                         "(owner %ld, mode %04o)",
+                         pool_dir, (long) geteuid (), (long) sb.st_uid,
+                         (unsigned) (sb.st_mode & 07777));
   int lock = openat (dir, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (lock < 0)
-    return bw_error_syscall (err, "idpool: open %s/%s/%s", state_root, IDPOOL_DIR, LOCK_NAME);
+    return bw_error_syscall (err, "idpool: open %s/%s", pool_dir, LOCK_NAME);
   int ret;
   do
     ret = flock (lock, LOCK_EX);
@@ -155,7 +210,7 @@ pool_open_locked (const char *state_root, bool create, int *dir_fd, int *lock_fd
       int saved = errno;
       close (lock);
       errno = saved;
-      return bw_error_syscall (err, "idpool: lock %s/%s/%s", state_root, IDPOOL_DIR, LOCK_NAME);
+      return bw_error_syscall (err, "idpool: lock %s/%s", pool_dir, LOCK_NAME);
     }
   *lock_fd = lock;
   *dir_fd = bw_steal_fd (dir);
@@ -183,27 +238,28 @@ record_list_clear (struct record_list *l)
 }
 
 static int
-read_record (int dir_fd, const char *name, struct idpool_record *rec, struct bw_error *err)
+read_record (int dir_fd, const char *pool, const char *name, struct idpool_record *rec,
+             struct bw_error *err)
 {
   _cleanup_close_ int fd = openat (dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    return bw_error_syscall (err, "idpool: open record %s", name);
+    return bw_error_syscall (err, "idpool: open record %s/%s", pool, name);
   char buf[RECORD_MAX + 1];
   ssize_t n = read (fd, buf, RECORD_MAX + 1);
   if (n < 0)
-    return bw_error_syscall (err, "idpool: read record %s", name);
+    return bw_error_syscall (err, "idpool: read record %s/%s", pool, name);
   if (n > RECORD_MAX)
-    return bw_error_set (err, EINVAL, "idpool: record %s is too large", name);
+    return bw_error_set (err, EINVAL, "idpool: record %s/%s is too large", pool, name);
   buf[n] = '\0';
   char expect[16];
   if (idpool_record_parse (buf, rec) < 0)
-    return bw_error_set (err, EINVAL, "idpool: record %s is malformed; remove it by hand "
-                                      "once no container uses that range", name);
+    return bw_error_set (err, EINVAL, "idpool: record %s/%s is malformed; remove it by hand "
+                                      "once no container uses that range", pool, name);
   snprintf (expect, sizeof expect, "%" PRIu32, rec->host_start);
   if (strcmp (expect, name) != 0)
     {
       idpool_record_clear (rec);
-      return bw_error_set (err, EINVAL, "idpool: record %s names range %s", name, expect);
+      return bw_error_set (err, EINVAL, "idpool: record %s/%s names range %s", pool, name, expect);
     }
   return 0;
 }
@@ -211,7 +267,7 @@ read_record (int dir_fd, const char *name, struct idpool_record *rec, struct bw_
 /* Every record, and every leftover temporary file's name in *tmp (may be
  * NULL). A malformed record is an error: refusing beats guessing. */
 static int
-read_records (int dir_fd, struct record_list *out, char ***tmp, size_t *n_tmp,
+read_records (int dir_fd, const char *pool, struct record_list *out, char ***tmp, size_t *n_tmp,
               struct bw_error *err)
 {
   int dup_fd = openat (dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -252,7 +308,7 @@ read_records (int dir_fd, struct record_list *out, char ***tmp, size_t *n_tmp,
           ret = bw_error_set (err, ENOMEM, "out of memory");
           break;
         }
-      ret = read_record (dir_fd, name, &out->items[out->n], err);
+      ret = read_record (dir_fd, pool, name, &out->items[out->n], err);
       if (ret < 0)
         free (names[out->n]);
       else
@@ -264,49 +320,28 @@ read_records (int dir_fd, struct record_list *out, char ***tmp, size_t *n_tmp,
   return ret;
 }
 
-/* dev:ino of the container's state directory; -ENOENT when it has none. */
-static int
-owner_dir (struct state_store *st, const char *id, uint64_t *dev, uint64_t *ino,
-           struct bw_error *err)
-{
-  struct state_handle h = STATE_HANDLE_INIT;
-  int ret = state_container_open_unlocked (st, id, &h, err);
-  if (ret < 0)
-    return ret;
-  struct stat sb;
-  if (fstat (h.dir_fd, &sb) < 0)
-    ret = bw_error_syscall (err, "idpool: stat %s", h.dir);
-  else
-    {
-      *dev = sb.st_dev;
-      *ino = sb.st_ino;
-    }
-  state_handle_close (&h);
-  return ret;
-}
-
-/* The liveness rule of idpool.h: stale only when the owner's directory is
- * gone (ENOENT) or is another directory now. */
+/* The liveness rule of idpool.h: stale only when the owner path is gone
+ * (ENOENT, ENOTDIR) or is not the recorded directory now. lstat: a symlink
+ * put in its place is not the directory either. */
 static bool
-record_is_stale (struct state_store *st, const struct idpool_record *rec)
+record_is_stale (const struct idpool_record *rec)
 {
-  struct bw_error ignored = { 0 };
-  uint64_t dev, ino;
-  int ret = owner_dir (st, rec->id, &dev, &ino, &ignored);
-  if (ret == -ENOENT)
-    return true;
-  return ret == 0 && (dev != rec->dev || ino != rec->ino);
+  struct stat sb;
+  if (lstat (rec->owner, &sb) < 0)
+    return errno == ENOENT || errno == ENOTDIR;
+  return !S_ISDIR (sb.st_mode) || (uint64_t) sb.st_dev != rec->dev
+         || (uint64_t) sb.st_ino != rec->ino;
 }
 
 /* read_records, and the temporary files removed: they only exist while
  * their allocator holds the lock we hold now, so these are from a killed
  * allocator, never a range. */
 static int
-read_records_tidy (int dir_fd, struct record_list *l, struct bw_error *err)
+read_records_tidy (int dir_fd, const char *pool, struct record_list *l, struct bw_error *err)
 {
   char **tmp = NULL;
   size_t n_tmp = 0;
-  int ret = read_records (dir_fd, l, &tmp, &n_tmp, err);
+  int ret = read_records (dir_fd, pool, l, &tmp, &n_tmp, err);
   for (size_t i = 0; i < n_tmp; i++)
     {
       if (ret == 0)
@@ -318,12 +353,12 @@ read_records_tidy (int dir_fd, struct record_list *l, struct bw_error *err)
 }
 
 static int
-reclaim_locked (int dir_fd, struct state_store *st, unsigned *reclaimed, struct bw_error *err)
+reclaim_locked (int dir_fd, const char *pool, unsigned *reclaimed, struct bw_error *err)
 {
   struct record_list l = { 0 };
-  int ret = read_records_tidy (dir_fd, &l, err);
+  int ret = read_records_tidy (dir_fd, pool, &l, err);
   for (size_t i = 0; ret == 0 && i < l.n; i++)
-    if (record_is_stale (st, &l.items[i]))
+    if (record_is_stale (&l.items[i]))
       {
         if (unlinkat (dir_fd, l.names[i], 0) < 0 && errno != ENOENT)
           ret = bw_error_syscall (err, "idpool: remove record %s", l.names[i]);
@@ -390,13 +425,13 @@ record_create (int dir_fd, const struct idpool_record *rec, struct bw_error *err
 /* One pass over the pool: the caller's own live range, else the first
  * free one. -ENOSPC when none is free. */
 static int
-allocate_pass (int dir_fd, const struct idpool_params *p, const struct idpool_record *want,
+allocate_pass (int dir_fd, const char *pool, const struct idpool_params *p, const struct idpool_record *want,
                uint32_t *host_start, struct bw_error *err)
 {
   struct record_list l = { 0 };
-  int ret = read_records_tidy (dir_fd, &l, err);
+  int ret = read_records_tidy (dir_fd, pool, &l, err);
   for (size_t i = 0; ret == 0 && i < l.n; i++)
-    if (strcmp (l.items[i].id, want->id) == 0 && l.items[i].dev == want->dev
+    if (strcmp (l.items[i].owner, want->owner) == 0 && l.items[i].dev == want->dev
         && l.items[i].ino == want->ino)
       {
         *host_start = l.items[i].host_start;
@@ -427,61 +462,64 @@ allocate_pass (int dir_fd, const struct idpool_params *p, const struct idpool_re
 }
 
 int
-idpool_allocate (const char *state_root, const struct idpool_params *p,
-                 const char *container_id, uint32_t *host_start, struct bw_error *err)
+idpool_allocate (const char *pool_dir, const struct idpool_params *p, const char *owner_dir,
+                 uint32_t *host_start, struct bw_error *err)
 {
   int ret = idpool_params_check (p, err);
   if (ret < 0)
     return ret;
-  struct state_store st = STATE_STORE_INIT;
-  ret = state_store_open (state_root, false, &st, err);
-  if (ret < 0)
-    return ret;
-  struct idpool_record want = { .id = (char *) container_id };
-  ret = owner_dir (&st, container_id, &want.dev, &want.ino, err);
-  if (ret < 0)
+  if (!idpool_owner_path_ok (owner_dir))
+    return bw_error_set (err, EINVAL, "idpool: owner \"%s\" is not a plain absolute path",
+                         owner_dir);
+  struct stat sb;
+  int r = lstat (owner_dir, &sb);
+  if (r == 0 && !S_ISDIR (sb.st_mode))
     {
-      state_store_close (&st);
-      return bw_error_prefix (err, "idpool: the container's state directory must exist");
+      r = -1;
+      errno = ENOTDIR;
     }
+  if (r < 0)
+    return bw_error_syscall (err, "idpool: the container's state directory must exist: %s",
+                             owner_dir);
+  struct idpool_record want = { .owner = (char *) owner_dir, .dev = sb.st_dev,
+                                .ino = sb.st_ino };
   _cleanup_close_ int dir_fd = -1;
   _cleanup_close_ int lock_fd = -1;
-  ret = pool_open_locked (st.root, true, &dir_fd, &lock_fd, err);
+  ret = pool_open_locked (pool_dir, true, &dir_fd, &lock_fd, err);
   if (ret == 0)
-    ret = allocate_pass (dir_fd, p, &want, host_start, err);
+    ret = allocate_pass (dir_fd, pool_dir, p, &want, host_start, err);
   if (ret == -ENOSPC)
     {
-      ret = reclaim_locked (dir_fd, &st, NULL, err);
+      ret = reclaim_locked (dir_fd, pool_dir, NULL, err);
       if (ret == 0)
-        ret = allocate_pass (dir_fd, p, &want, host_start, err);
+        ret = allocate_pass (dir_fd, pool_dir, p, &want, host_start, err);
     }
   if (ret == -ENOSPC)
     ret = bw_error_set (err, ENOSPC,
                         "idpool: all %" PRIu32 " ranges of %" PRIu32 " IDs from %" PRIu32
-                        " are held by live containers",
-                        p->n_ranges, p->range_size, p->start);
-  state_store_close (&st);
+                        " in %s are held by live containers",
+                        p->n_ranges, p->range_size, p->start, pool_dir);
   return ret;
 }
 
 int
-idpool_release (const char *state_root, const char *container_id, unsigned *released,
+idpool_release (const char *pool_dir, const char *owner_dir, unsigned *released,
                 struct bw_error *err)
 {
   if (released)
     *released = 0;
   _cleanup_close_ int dir_fd = -1;
   _cleanup_close_ int lock_fd = -1;
-  int ret = pool_open_locked (state_root, false, &dir_fd, &lock_fd, err);
+  int ret = pool_open_locked (pool_dir, false, &dir_fd, &lock_fd, err);
   if (ret < 0 || dir_fd < 0)
     return ret;
   struct record_list l = { 0 };
-  ret = read_records (dir_fd, &l, NULL, NULL, err);
+  ret = read_records (dir_fd, pool_dir, &l, NULL, NULL, err);
   for (size_t i = 0; ret == 0 && i < l.n; i++)
-    if (strcmp (l.items[i].id, container_id) == 0)
+    if (strcmp (l.items[i].owner, owner_dir) == 0)
       {
         if (unlinkat (dir_fd, l.names[i], 0) < 0 && errno != ENOENT)
-          ret = bw_error_syscall (err, "idpool: remove record %s", l.names[i]);
+          ret = bw_error_syscall (err, "idpool: remove record %s/%s", pool_dir, l.names[i]);
         else if (released)
           (*released)++;
       }
@@ -490,19 +528,14 @@ idpool_release (const char *state_root, const char *container_id, unsigned *rele
 }
 
 int
-idpool_reclaim_stale (const char *state_root, unsigned *reclaimed, struct bw_error *err)
+idpool_reclaim_stale (const char *pool_dir, unsigned *reclaimed, struct bw_error *err)
 {
   if (reclaimed)
     *reclaimed = 0;
-  struct state_store st = STATE_STORE_INIT;
-  int ret = state_store_open (state_root, false, &st, err);
-  if (ret < 0)
-    return ret;
   _cleanup_close_ int dir_fd = -1;
   _cleanup_close_ int lock_fd = -1;
-  ret = pool_open_locked (state_root, false, &dir_fd, &lock_fd, err);
+  int ret = pool_open_locked (pool_dir, false, &dir_fd, &lock_fd, err);
   if (ret == 0 && dir_fd >= 0)
-    ret = reclaim_locked (dir_fd, &st, reclaimed, err);
-  state_store_close (&st);
+    ret = reclaim_locked (dir_fd, pool_dir, reclaimed, err);
   return ret;
 }

@@ -102,7 +102,8 @@ set_defaults (struct policy *p)
   p->writable_sys = POLICY_REFUSE;
   if (!(p->seccomp_default_profile = strdup ("default"))
       || !(p->apparmor_profile = strdup ("bulwark-default"))
-      || !(p->audit_log = strdup (POLICY_DEFAULT_AUDIT_LOG)))
+      || !(p->audit_log = strdup (POLICY_DEFAULT_AUDIT_LOG))
+      || !(p->userns_pool = strdup (POLICY_DEFAULT_IDPOOL)))
     return -ENOMEM;
   struct { const char *const *src; struct spec_strv *dst; } lists[] = {
     { empty_list, &p->ns_allow_host },    { default_add_missing, &p->ns_add_missing },
@@ -371,7 +372,7 @@ parse_document (struct json_ctx *c, yajl_val root, struct policy *p)
     return r;
   p->mode = mode ? POLICY_AUDIT : POLICY_ENFORCE;
 
-  static const char *const userns_keys[] = { "add", "size", "idmapFallback", NULL };
+  static const char *const userns_keys[] = { "add", "size", "idmapFallback", "pool", NULL };
   if ((r = get_section (c, root, "userNamespace", userns_keys, &sec)) < 0)
     return r;
   if (r > 0)
@@ -380,6 +381,12 @@ parse_document (struct json_ctx *c, yajl_val root, struct policy *p)
       TRY (json_get_bool (c, sec, "add", &p->userns_add));
       TRY (json_get_uint32 (c, sec, "size", 1, UINT32_MAX, &p->userns_size));
       TRY (get_violation (c, sec, "idmapFallback", &p->idmap_fallback));
+      TRY (get_string (c, sec, "pool", &p->userns_pool));
+      if (p->userns_pool[0] != '/')
+        {
+          json_push_key (c, "pool");
+          return json_fail (c, "expected an absolute path, got \"%s\"", p->userns_pool);
+        }
       json_pop (c);
     }
 
@@ -569,6 +576,7 @@ policy_free (struct policy *p)
   free (p->seccomp_default_profile);
   free (p->apparmor_profile);
   free (p->audit_log);
+  free (p->userns_pool);
   free (p->selinux_label);
   free (p);
 }

@@ -369,6 +369,18 @@ harden_lsm (struct harden_ctx *h)
                            "process.selinuxLabel", NONE, p->selinux_label,
                            "SELinux is enabled");
     }
+  /* The init restricts itself after giving up its capabilities, and the
+   * kernel then accepts a Landlock domain only with no_new_privs
+   * (linux/landlock.c). When the policy leaves no_new_privs to the config
+   * and the config turns it off, Landlock is off for this container. */
+  if (p->landlock && f->landlock && proc && !p->no_new_privileges
+      && !proc->no_new_privileges.value)
+    return decision_add (h, "lsm", DECISION_RELAXED, "lsm.landlock",
+                         "process.noNewPrivileges",
+                         proc->no_new_privileges.set ? "false" : NONE, NONE,
+                         "Landlock needs no_new_privs; the config %s it off and the policy "
+                         "allows that (noNewPrivileges: false)",
+                         proc->no_new_privileges.set ? "turns" : "leaves");
   if (p->landlock && f->landlock)
     {
       char enforced[64];

@@ -202,9 +202,11 @@ state_left () {
   ls -A "$1" 2>/dev/null | grep -v -e '^\.lock$' -e '^\.seccomp-cache$' -e '^\.idpool$'
 }
 
-# idranges_left ROOT: ID ranges still allocated in bulwark's pool.
+# idranges_left: ID ranges still allocated in bulwark's machine-wide pool
+# (userNamespace.pool of the installed policy, shared by every --root).
+IDPOOL_DIR=${IDPOOL_DIR:-/run/bulwark/.idpool.d}
 idranges_left () {
-  ls -A "$1/.idpool" 2>/dev/null | grep -v -e '^\.lock$' -e '^lock$'
+  ls -A "$IDPOOL_DIR" 2>/dev/null | grep -v '^\.'
 }
 
 # finish: the suite's counts, its exit status.

@@ -80,6 +80,7 @@ python3 - "$TESTS_DIR/../profiles/policy.json" "$SHIPPED" "$BW_TMP/pool" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
 p["auditLog"] = ""
+p["userNamespace"]["pool"] = sys.argv[3]
 json.dump(p, open(sys.argv[2], "w"))
 PY
 cp "$BW_TMP/config.base.json" "$B/config.json"

@@ -3,15 +3,21 @@
 # `bulwark spec` config and a Docker-default-like one (checked from inside
 # with the probes), refusals leave nothing behind, `report` shows each
 # control, audit mode changes nothing, and the ID-range pool holds under
-# concurrency and crashes.
+# concurrency and crashes, also across state roots.
 source "$(dirname "$0")/lib.sh"
 
 SRC=$(cd "$TESTS_DIR/.." && pwd)
-# The shipped policy, its audit log moved into the test's directory.
+# The shipped policy, its audit log and its machine-wide ID-range pool
+# moved into the test's directory (the test never touches /run/bulwark).
 AUDIT_LOG=$BW_TMP/audit.log
+POOL=$BW_TMP/run/bulwark/idpool
 ENFORCE=$BW_TMP/policy.json
-sed "s|\"auditLog\": \"[^\"]*\"|\"auditLog\": \"$AUDIT_LOG\"|" "$SRC/profiles/policy.json" > "$ENFORCE"
+sed -e "s|\"auditLog\": \"[^\"]*\"|\"auditLog\": \"$AUDIT_LOG\"|" \
+  -e "s|\"pool\": \"[^\"]*\"|\"pool\": \"$POOL\"|" "$SRC/profiles/policy.json" > "$ENFORCE"
 grep -q "\"auditLog\": \"$AUDIT_LOG\"" "$ENFORCE" || fail "policy copy" "auditLog not found in profiles/policy.json"
+grep -q "\"pool\": \"$POOL\"" "$ENFORCE" || fail "policy copy" "userNamespace.pool not found in profiles/policy.json"
+# records: the pool's range records (the lock aside).
+records () { ls "$POOL" 2>/dev/null | grep -v '^\.'; }
 # The shipped default profile, from the source tree.
 export BULWARK_SECCOMP_PROFILE_DIR=$SRC/profiles/seccomp
 # When the policy adds a user namespace the rootfs is idmapped where its
@@ -63,8 +69,8 @@ expect_fail "a missing policy refuses" 'nonexistent' --policy "$BW_TMP/nonexiste
 out=$(BULWARK_POLICY=$BW_TMP/bad.json timeout 30 "$BULWARK" --root "$ROOT" run -b "$S" bad3 2>&1)
 [ $? -ne 0 ] && grep -q noSuchKey <<<"$out" && ok "BULWARK_POLICY is read" \
   || fail "BULWARK_POLICY is read" "$out"
-[ -z "$(ls -A "$ROOT" 2>/dev/null | grep -v '^\.idpool$')" ] && ok "policy errors leave no state" \
-  || fail "policy errors leave no state" "$(ls -A "$ROOT")"
+[ -z "$(ls -A "$ROOT" 2>/dev/null)" ] && [ ! -e "$POOL" ] && ok "policy errors leave no state" \
+  || fail "policy errors leave no state" "$(ls -A "$ROOT" "$POOL" 2>&1)"
 
 # ---------------------------------------------------------------- enforce, from inside
 POLICY=$ENFORCE
@@ -104,13 +110,44 @@ grep -q "connect bulwark-pol-$$: EPERM" <<<"$out" && ok "docker: Landlock enforc
   || fail "docker: Landlock enforced (host abstract socket unreachable)" "$out"
 out=$(POLICY=$TESTS_DIR/policy/audit.json bw run -b "$L" ll-audit 2>&1)
 grep -q "connect bulwark-pol-$$: ok" <<<"$out" && ok "audit: no Landlock" || fail "audit: no Landlock" "$out"
-kill "$LISTENER" 2>/dev/null; wait "$LISTENER" 2>/dev/null
 
-# A policy that leaves no_new_privs off: the floor is loaded while the init
-# still has CAP_SYS_ADMIN, and still holds.
-# (Landlock needs no_new_privs, so that policy turns it off too.)
-sed -e 's/"noNewPrivileges": true/"noNewPrivileges": false/' -e 's/"landlock": true/"landlock": false/' \
-  "$CLAMP" > "$BW_TMP/nnp-off.json"
+# A policy that leaves no_new_privs to the config but asks for Landlock:
+# Landlock needs no_new_privs (the init restricts itself once its
+# capabilities are gone), so a config without it runs without Landlock and
+# the report says why; a config with it gets Landlock. The seccomp floor is
+# loaded while the init still has CAP_SYS_ADMIN, and still holds.
+sed 's/"noNewPrivileges": true/"noNewPrivileges": false/' "$CLAMP" > "$BW_TMP/nnp-off.json"
+grep -q '"noNewPrivileges": false' "$BW_TMP/nnp-off.json" && grep -q '"landlock": true' "$BW_TMP/nnp-off.json" \
+  || fail "policy copy" "noNewPrivileges/landlock not found in $CLAMP"
+out=$(POLICY=$BW_TMP/nnp-off.json bw run -b "$L" ll-nnp-off 2>&1)
+grep -q "connect bulwark-pol-$$: ok" <<<"$out" && ok "policy nnp false + landlock, config without nnp: runs, no Landlock" \
+  || fail "policy nnp false + landlock, config without nnp: runs, no Landlock" "$out"
+L2=$BW_TMP/landlock-nnp; mkdir -p "$L2"; cp -a "$L/rootfs" "$L2/"; cp "$L/config.json" "$L2/"
+edit_config "$L2/config.json" 'c["process"]["noNewPrivileges"] = True'
+out=$(POLICY=$BW_TMP/nnp-off.json bw run -b "$L2" ll-nnp-on 2>&1)
+grep -q "connect bulwark-pol-$$: EPERM" <<<"$out" && ok "policy nnp false + landlock, config with nnp: Landlock enforced" \
+  || fail "policy nnp false + landlock, config with nnp: Landlock enforced" "$out"
+kill "$LISTENER" 2>/dev/null; wait "$LISTENER" 2>/dev/null
+lsm_decision () {  # ID: outcome and why of the lsm decision in `report --format json`
+  bw report --format json "$1" 2>&1 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(*[x["outcome"] + " " + x.get("why", "") for x in d["decisions"] if x["control"] == "lsm"],
+      "plan.landlock=%s" % d["plan"].get("landlock"))'
+}
+if POLICY=$BW_TMP/nnp-off.json bw create -b "$L" ll-why >/dev/null 2>&1; then
+  out=$(lsm_decision ll-why)
+  grep -q '^relaxed Landlock needs no_new_privs; the config leaves it off and the policy allows that' <<<"$out" \
+    && grep -q 'plan.landlock=False' <<<"$out" && ok "report: why Landlock is off (no_new_privs off)" \
+    || fail "report: why Landlock is off (no_new_privs off)" "$out"
+else
+  fail "policy nnp false + landlock: create" "$(POLICY=$BW_TMP/nnp-off.json bw create -b "$L" ll-why2 2>&1)"
+fi
+POLICY=$BW_TMP/nnp-off.json bw create -b "$L2" ll-on >/dev/null 2>&1
+out=$(lsm_decision ll-on)
+grep -q '^added ' <<<"$out" && grep -q 'plan.landlock=True' <<<"$out" && ok "report: Landlock on with no_new_privs" \
+  || fail "report: Landlock on with no_new_privs" "$out"
+bw delete -f ll-why >/dev/null 2>&1; bw delete -f ll-on >/dev/null 2>&1
 out=$(POLICY=$BW_TMP/nnp-off.json bw run -b "$B" nnp-off 2>&1)
 grep -qE '^NoNewPrivs:[[:space:]]*0' <<<"$out" && grep -q '^bpf err 1$' <<<"$out" \
   && ok "policy without noNewPrivileges: floor still installed" \
@@ -132,8 +169,11 @@ if [ -n "$pid" ]; then
   r1=$(awk '{print $2}' "/proc/$pid/uid_map"); r2=$(awk '{print $2}' "/proc/${pid2:-0}/uid_map" 2>/dev/null)
   [ -n "$r2" ] && [ "$r1" != "$r2" ] && ok "two containers: different host ranges ($r1, $r2)" \
     || fail "two containers: different host ranges" "$r1 / $r2"
-  [ "$(ls "$ROOT/.idpool" | grep -vc '^\.')" = 2 ] && ok "two containers: two pool records" \
-    || fail "two containers: two pool records" "$(ls "$ROOT/.idpool")"
+  [ "$(records | grep -c .)" = 2 ] && ok "two containers: two pool records" \
+    || fail "two containers: two pool records" "$(ls -A "$POOL")"
+  [ "$(stat -c %a "$POOL")" = 700 ] && [ "$(stat -c %a "$BW_TMP/run/bulwark")" = 700 ] \
+    && ok "pool directory made on demand, mode 0700, parents too" \
+    || fail "pool directory made on demand, mode 0700, parents too" "$(stat -c '%a %n' "$POOL" "$BW_TMP/run/bulwark")"
   bw delete -f lim2 >/dev/null 2>&1
 else
   fail "docker: create for limits" "no pid"
@@ -155,7 +195,7 @@ bw delete -f lim >/dev/null 2>&1
 out=$(bw report --bundle "$B" 2>&1)
 grep -q '^capabilities  *clamped' <<<"$out" && grep -q '^limits  *added' <<<"$out" \
   && ok "report --bundle: clamps and additions" || fail "report --bundle: clamps and additions" "$out"
-[ -z "$(ls "$ROOT/.idpool" | grep -v '^\.')" ] && ok "report --bundle takes no range" || fail "report --bundle takes no range" "$(ls "$ROOT/.idpool")"
+[ -z "$(records)" ] && ok "report --bundle takes no range" || fail "report --bundle takes no range" "$(records)"
 
 # --log: one JSON line with the decisions.
 bw --log "$BW_TMP/log.json" --log-format json run -b "$S" logged >/dev/null 2>&1
@@ -171,8 +211,8 @@ refused () {  # NAME PATTERN EDIT
   rm -rf "$dir"; mkdir -p "$dir"; cp -a "$S/rootfs" "$dir/"; cp "$S/config.json" "$dir/"
   edit_config "$dir/config.json" "$3"
   expect_fail "refused: $name" "$pattern" run -b "$dir" refused
-  [ ! -e "$ROOT/refused" ] && [ -z "$(ls "$ROOT/.idpool" 2>/dev/null | grep -v '^\.')" ] \
-    && ok "refused: $name leaves nothing" || fail "refused: $name leaves nothing" "$(ls -A "$ROOT" "$ROOT/.idpool" 2>&1)"
+  [ ! -e "$ROOT/refused" ] && [ -z "$(records)" ] \
+    && ok "refused: $name leaves nothing" || fail "refused: $name leaves nothing" "$(ls -A "$ROOT" "$POOL" 2>&1)"
 }
 refused "host pid namespace" 'linux.namespaces.*namespaces.allowHost' \
   'c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "pid"]'
@@ -193,15 +233,16 @@ grep -qE '^-rwx.* 0 +0 ' <<<"$out" && grep -q idmapped <<<"$out" \
   && ok "added user namespace: rootfs idmapped, files keep their owners" \
   || fail "added user namespace: rootfs idmapped, files keep their owners" "$out"
 
-# A root on a filesystem that can't be idmapped here (an overlay mount):
-# the shipped policy refuses, naming the policy key; the fallback runs it
-# with host-owned files shown as nobody.
-O=$BW_TMP/overlay
-mkdir -p "$O/lower" "$O/upper" "$O/work" "$O/bundle/rootfs"
-cp -a "$S/rootfs/." "$O/lower/"
+# A root on a filesystem that can't be idmapped (ramfs never supports
+# idmapped mounts; overlay does on newer kernels, and bulwark idmaps its
+# layers): the shipped policy refuses, naming the policy key; the fallback
+# runs it with host-owned files shown as nobody.
+O=$BW_TMP/ramfs
+mkdir -p "$O/bundle/rootfs"
 cp "$S/config.json" "$O/bundle/"
 edit_config "$O/bundle/config.json" "$NOUSERNS"
-if mount -t overlay overlay -o "lowerdir=$O/lower,upperdir=$O/upper,workdir=$O/work" "$O/bundle/rootfs"; then
+if mount -t ramfs ramfs "$O/bundle/rootfs"; then
+  cp -a "$S/rootfs/." "$O/bundle/rootfs/"
   expect_fail "refused: shipped policy, root not idmappable" 'root.path.*userNamespace.idmapFallback' run -b "$O/bundle" ovl
   check "refused: root not idmappable leaves nothing" test ! -e "$ROOT/ovl"
   out=$(POLICY=$CLAMP bw run -b "$O/bundle" ovl2 2>&1)
@@ -209,7 +250,7 @@ if mount -t overlay overlay -o "lowerdir=$O/lower,upperdir=$O/upper,workdir=$O/w
     || fail "idmapFallback clamp: runs, files show as nobody" "$out"
   umount "$O/bundle/rootfs"
 else
-  fail "overlay mount for the idmap fallback test" "mount -t overlay failed"
+  fail "ramfs mount for the idmap fallback test" "mount -t ramfs failed"
 fi
 POLICY=$CLAMP
 
@@ -266,18 +307,38 @@ distinct=$(printf '%s\n' "${ranges[@]}" | sort -u | grep -c .)
   || fail "50 concurrent creates: 50 distinct ranges" "created $created, distinct $distinct;$bad"
 for i in $(seq 1 50); do bw delete -f "p$i" >/dev/null 2>&1 & done
 wait
-[ -z "$(ls "$ROOT/.idpool" | grep -v '^\.')" ] && ok "delete returns the ranges" || fail "delete returns the ranges" "$(ls "$ROOT/.idpool" | head)"
+[ -z "$(records)" ] && ok "delete returns the ranges" || fail "delete returns the ranges" "$(records | head)"
+
+# Two clients each pass their own --root; the pool is machine-wide: the
+# containers of two roots get two ranges, and each delete returns its own.
+# (Two ids: the same id would share the default cgroupsPath.)
+ROOT2=$BW_TMP/state2
+bw2 () { timeout 30 "$BULWARK" --root "$ROOT2" --policy "$POLICY" "$@"; }
+bw create -b "$B" twin1 >/dev/null 2>"$BW_TMP/twin1.err"
+bw2 create -b "$B" twin2 >/dev/null 2>"$BW_TMP/twin2.err"
+pid1=$(bw state twin1 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null)
+pid2=$(bw2 state twin2 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null)
+r1=$(awk '{print $2}' "/proc/${pid1:-0}/uid_map" 2>/dev/null); r2=$(awk '{print $2}' "/proc/${pid2:-0}/uid_map" 2>/dev/null)
+[ -n "$r1" ] && [ -n "$r2" ] && [ "$r1" != "$r2" ] && [ "$(records | grep -c .)" = 2 ] \
+  && ok "two --root dirs, one pool: distinct ranges ($r1, $r2)" \
+  || fail "two --root dirs, one pool: distinct ranges" "$r1 / $r2; $(records); $(cat "$BW_TMP"/twin*.err)"
+bw delete -f twin1 >/dev/null 2>&1
+[ "$(records | grep -c .)" = 1 ] && ok "two --root dirs: delete returns only its own range" \
+  || fail "two --root dirs: delete returns only its own range" "$(records)"
+bw2 delete -f twin2 >/dev/null 2>&1
+[ -z "$(records)" ] && [ -z "$(ls -A "$ROOT2" 2>/dev/null | grep -v -e '^\.lock$' -e '^\.seccomp-cache$')" ] && ok "two --root dirs: deleting both empties the pool" \
+  || fail "two --root dirs: deleting both empties the pool" "$(records; ls -A "$ROOT2")"
 
 # A create killed at random points leaks no range once deleted.
 held=0
 for delay in 0.01 0.02 0.03 0.05 0.08 0.1 0.2; do
   "$BULWARK" --root "$ROOT" --policy "$POLICY" create -b "$B" killed >/dev/null 2>&1 &
   sleep "$delay"; kill -KILL $! 2>/dev/null; wait $! 2>/dev/null
-  [ -n "$(ls "$ROOT/.idpool" 2>/dev/null | grep -v '^\.')" ] && held=$((held + 1))
+  [ -n "$(records)" ] && held=$((held + 1))
   bw delete --force killed >/dev/null 2>&1
 done
 echo "# SIGKILLed creates: $held of 7 held a range when killed"
-[ -z "$(ls "$ROOT/.idpool" | grep -v '^\.')" ] && [ ! -e "$ROOT/killed" ] && ok "SIGKILLed creates leak no range" \
-  || fail "SIGKILLed creates leak no range" "$(ls -A "$ROOT/.idpool" "$ROOT")"
+[ -z "$(records)" ] && [ ! -e "$ROOT/killed" ] && ok "SIGKILLed creates leak no range" \
+  || fail "SIGKILLed creates leak no range" "$(ls -A "$POOL" "$ROOT")"
 
 finish

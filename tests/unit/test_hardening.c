@@ -1,7 +1,9 @@
 /* The runtime side of the policy engine that needs no root: the ID-range
- * pool parameters, loading the seccomp profile a plan names, and rendering
- * a saved posture.json as the same table the transform's decisions give. */
+ * pool parameters, delete releasing from the pool recorded in the state dir,
+ * loading the seccomp profile a plan names, and rendering a saved
+ * posture.json as the same table the transform's decisions give. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +11,9 @@
 
 #include "hardening.h"
 #include "hostfacts.h"
+#include "idpool.h"
 #include "policy.h"
+#include "state.h"
 #include "unit.h"
 
 static const char *
@@ -36,6 +40,73 @@ test_idpool_params (void)
          "pool: start, size and count", "%u %u %u", params.start, params.range_size,
          params.n_ranges);
   policy_free (p);
+}
+
+/* Records in `pool` (the lock aside). */
+static int
+pool_records (const char *pool)
+{
+  DIR *d = opendir (pool);
+  int n = 0;
+  struct dirent *de;
+  while (d && (de = readdir (d)))
+    n += de->d_name[0] != '.';
+  if (d)
+    closedir (d);
+  return n;
+}
+
+/* delete releases from the pool named in the container's state dir (the
+ * policy may have changed since create), only that container's range, and
+ * a container that never took one releases nothing. */
+static void
+test_release_ids (void)
+{
+  char base[] = "/tmp/bw-hardening-test.XXXXXX";
+  if (!mkdtemp (base))
+    return;
+  char root[300], pool[300], file[700];
+  snprintf (root, sizeof root, "%s/root", base);
+  snprintf (pool, sizeof pool, "%s/pool", base);
+  struct bw_error err = { 0 };
+  struct state_store st = STATE_STORE_INIT;
+  struct state_handle a = STATE_HANDLE_INIT, b = STATE_HANDLE_INIT;
+  struct idpool_params params = { .start = 100000, .range_size = 10, .n_ranges = 4 };
+  uint32_t start = 0;
+  int ret = state_store_open (root, true, &st, &err);
+  ret = ret ? ret : state_container_create (&st, "a", &a, &err);
+  ret = ret ? ret : state_container_create (&st, "b", &b, &err);
+  ret = ret ? ret : idpool_allocate (pool, &params, a.dir, &start, &err);
+  ret = ret ? ret : idpool_allocate (pool, &params, b.dir, &start, &err);
+  CHECK (ret == 0 && pool_records (pool) == 2, "two containers hold ranges", "%s", err.msg);
+  CHECK (hardening_release_ids (root, "a", &err) == 0 && pool_records (pool) == 2,
+         "no pool file: nothing released", "%s", err.msg);
+  snprintf (file, sizeof file, "%s\n", pool);
+  ret = state_write_file (&a, "idpool", file, strlen (file), &err);
+  CHECK (ret == 0 && hardening_release_ids (root, "a", &err) == 0 && pool_records (pool) == 1,
+         "delete releases from the recorded pool, that container only", "%s (%d left)",
+         err.msg, pool_records (pool));
+  CHECK (hardening_release_ids (root, "a", &err) == 0 && pool_records (pool) == 1,
+         "releasing twice frees nothing else", "%s", err.msg);
+  ret = state_write_file (&b, "idpool", "pool\n", 5, &err);
+  CHECK (ret == 0 && hardening_release_ids (root, "b", &err) == -EINVAL
+           && strstr (err.msg, "not a pool directory path") && pool_records (pool) == 1,
+         "a damaged pool file is an error, nothing released", "%s", err.msg);
+  snprintf (file, sizeof file, "%s/nowhere\n", base);
+  ret = state_write_file (&b, "idpool", file, strlen (file), &err);
+  CHECK (ret == 0 && hardening_release_ids (root, "b", &err) == 0 && pool_records (pool) == 1,
+         "a pool that is gone: nothing to release", "%s", err.msg);
+  snprintf (file, sizeof file, "%s\n", pool);
+  state_write_file (&b, "idpool", file, strlen (file), &err);
+  CHECK (hardening_release_ids (root, "b", &err) == 0 && pool_records (pool) == 0,
+         "the other container's range released by its own delete", "%s", err.msg);
+  state_handle_close (&a);
+  state_handle_close (&b);
+  state_store_close (&st);
+  char cmd[400];
+  snprintf (cmd, sizeof cmd, "rm -rf %s", base);
+  if (system (cmd) != 0)
+    printf ("# could not remove %s\n", base);
 }
 
 static void
@@ -121,6 +192,7 @@ int
 main (void)
 {
   test_idpool_params ();
+  test_release_ids ();
   test_seccomp_profile ();
   test_saved_posture ();
   return UNIT_EXIT ();

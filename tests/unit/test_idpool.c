@@ -1,11 +1,13 @@
 /* The ID-range pool: arithmetic and records (pure), then the pool files in
- * a temporary state root (no root needed): concurrent allocations, release,
- * reclaim of stale records, SIGKILLed allocators. */
+ * a temporary pool directory shared by two temporary state roots (no root
+ * needed): concurrent allocations, release, reclaim of stale records,
+ * SIGKILLed allocators. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -59,66 +61,96 @@ static void
 test_records (void)
 {
   struct idpool_record r = { .host_start = 165536, .size = 65536, .dev = 2049,
-                             .ino = 123456789012ULL, .id = (char *) "web-1" };
+                             .ino = 123456789012ULL, .owner = (char *) "/run/x/web-1" };
   char *text = NULL;
   CHECK (idpool_record_format (&r, &text) == 0, "record format", "failed");
-  CHECK_STREQ (text, "165536 65536\n2049 123456789012\nweb-1\n", "record text");
+  CHECK_STREQ (text, "165536 65536\n2049 123456789012\n/run/x/web-1\n", "record text");
   struct idpool_record back;
   CHECK (idpool_record_parse (text, &back) == 0 && back.host_start == 165536
              && back.size == 65536 && back.dev == 2049 && back.ino == 123456789012ULL
-             && back.id && strcmp (back.id, "web-1") == 0,
+             && back.owner && strcmp (back.owner, "/run/x/web-1") == 0,
          "record round trip", "%s", text);
   idpool_record_clear (&back);
   free (text);
 
-  const char *bad[] = { "", "1 1\n1 1\n", "1 1\n1 1\nx", "1 1\n1 1\nx\ny\n", "-1 1\n1 1\nx\n",
-                        "+1 1\n1 1\nx\n", "1  1\n1 1\nx\n", "1 0\n1 1\nx\n",
-                        "4294967295 1\n1 1\nx\n", "99999999999 1\n1 1\nx\n",
-                        "1 1\n1 1\n../x\n", "1 1\n1 1\n\n", "1 1\n18446744073709551616 1\nx\n" };
+  const char *bad[] = { "", "1 1\n1 1\n", "1 1\n1 1\n/x", "1 1\n1 1\n/x\n/y\n",
+                        "-1 1\n1 1\n/x\n", "+1 1\n1 1\n/x\n", "1  1\n1 1\n/x\n",
+                        "1 0\n1 1\n/x\n", "4294967295 1\n1 1\n/x\n",
+                        "99999999999 1\n1 1\n/x\n", "1 1\n1 1\n\n",
+                        "1 1\n18446744073709551616 1\n/x\n",
+                        /* owners: relative, not normalised, root itself, a tab */
+                        "1 1\n1 1\nx\n", "1 1\n1 1\nrun/x\n", "1 1\n1 1\n/run/../x\n",
+                        "1 1\n1 1\n/run/./x\n", "1 1\n1 1\n/run//x\n", "1 1\n1 1\n/run/x/\n",
+                        "1 1\n1 1\n/\n", "1 1\n1 1\n/run/a\tb\n", "1 1\n1 1\n/..\n" };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     {
       char name[64];
       snprintf (name, sizeof name, "malformed record %zu refused", i);
       CHECK (idpool_record_parse (bad[i], &back) == -EINVAL, name, "parsed \"%s\"", bad[i]);
     }
+  CHECK (idpool_owner_path_ok ("/run/containerd/runc/k8s.io/abc") && idpool_owner_path_ok ("/a")
+           && idpool_owner_path_ok ("/run/.x/..y/,enc"),
+         "plain absolute owner paths accepted", "refused");
+  char long_path[PATH_MAX + 2];
+  memset (long_path, 'a', sizeof long_path - 1);
+  long_path[0] = '/';
+  long_path[sizeof long_path - 1] = '\0';
+  CHECK (!idpool_owner_path_ok (long_path), "owner path of PATH_MAX bytes refused", "accepted");
 }
 
 /* ------------------------------------------------------------ files */
 
-static char root[256];
+/* Two state roots (as two clients' --root) and the pool they share, made
+ * by the first allocation (its parents too). */
+static char base[256], root[300], root_b[300], pool[300];
 
 static void
-make_container (const char *id)
+make_container_in (const char *r, const char *id)
 {
   struct state_store st = STATE_STORE_INIT;
   struct state_handle h = STATE_HANDLE_INIT;
   struct bw_error err = { 0 };
-  if (state_store_open (root, true, &st, &err) < 0 || state_container_create (&st, id, &h, &err) < 0)
+  if (state_store_open (r, true, &st, &err) < 0 || state_container_create (&st, id, &h, &err) < 0)
     printf ("# make_container %s: %s\n", id, err.msg);
   state_handle_close (&h);
   state_store_close (&st);
 }
 
 static void
-remove_container (const char *id)
+remove_container_in (const char *r, const char *id)
 {
   struct state_store st = STATE_STORE_INIT;
   struct state_handle h = STATE_HANDLE_INIT;
   struct bw_error err = { 0 };
-  if (state_store_open (root, false, &st, &err) < 0 || state_container_open (&st, id, &h, &err) < 0
+  if (state_store_open (r, false, &st, &err) < 0 || state_container_open (&st, id, &h, &err) < 0
       || state_container_remove (&st, &h, &err) < 0)
     printf ("# remove_container %s: %s\n", id, err.msg);
   state_handle_close (&h);
   state_store_close (&st);
 }
 
-/* Names in <root>/.idpool other than the lock. */
+static void make_container (const char *id) { make_container_in (root, id); }
+static void remove_container (const char *id) { remove_container_in (root, id); }
+
+/* The owner path of container `id` of root `r`: its state directory. A few
+ * rotating buffers, so that two may appear in one call. */
+static const char *
+own_in (const char *r, const char *id)
+{
+  static char bufs[4][600];
+  static int next;
+  char *b = bufs[next++ % 4];
+  snprintf (b, sizeof bufs[0], "%s/%s", r, id);
+  return b;
+}
+
+static const char *own (const char *id) { return own_in (root, id); }
+
+/* Names in the pool other than the lock. */
 static int
 count_pool_files (void)
 {
-  char path[300];
-  snprintf (path, sizeof path, "%s/%s", root, IDPOOL_DIR);
-  DIR *d = opendir (path);
+  DIR *d = opendir (pool);
   if (!d)
     return 0;
   int n = 0;
@@ -161,7 +193,7 @@ test_concurrent (void)
           struct bw_error err = { 0 };
           uint32_t start = 0;
           snprintf (id, sizeof id, "c%d", i);
-          int ret = idpool_allocate (root, &p, id, &start, &err);
+          int ret = idpool_allocate (pool, &p, own (id), &start, &err);
           if (ret < 0)
             dprintf (2, "# allocate %s: %s\n", id, err.msg);
           uint32_t msg[2] = { (uint32_t) i, ret < 0 ? 0 : start };
@@ -200,12 +232,12 @@ test_concurrent (void)
   /* Idempotent: asking again gives the same range; the pool is full. */
   struct bw_error err = { 0 };
   uint32_t again = 0, first = 0;
-  int ret = idpool_allocate (root, &p, "c7", &first, &err);
-  ret = ret == 0 ? idpool_allocate (root, &p, "c7", &again, &err) : ret;
+  int ret = idpool_allocate (pool, &p, own ("c7"), &first, &err);
+  ret = ret == 0 ? idpool_allocate (pool, &p, own ("c7"), &again, &err) : ret;
   CHECK (ret == 0 && first == again, "a container asking twice keeps its range", "%s",
          err.msg);
   make_container ("extra");
-  ret = idpool_allocate (root, &p, "extra", &again, &err);
+  ret = idpool_allocate (pool, &p, own ("extra"), &again, &err);
   CHECK (ret == -ENOSPC && strstr (err.msg, "held by live containers"),
          "a full pool refuses", "ret %d: %s", ret, err.msg);
 
@@ -214,16 +246,16 @@ test_concurrent (void)
   for (int i = 0; i < N_CONCURRENT; i++)
     {
       snprintf (id, sizeof id, "c%d", i);
-      all = all && idpool_release (root, id, &released, &err) == 0 && released == 1;
+      all = all && idpool_release (pool, own (id), &released, &err) == 0 && released == 1;
     }
   CHECK (all && count_pool_files () == 0, "release returns every range", "%d left: %s",
          count_pool_files (), err.msg);
-  ret = idpool_release (root, "c1", &released, &err);
+  ret = idpool_release (pool, own ("c1"), &released, &err);
   CHECK (ret == 0 && released == 0, "releasing twice is harmless", "%s", err.msg);
-  ret = idpool_allocate (root, &p, "extra", &again, &err);
+  ret = idpool_allocate (pool, &p, own ("extra"), &again, &err);
   CHECK (ret == 0 && again == p.start, "a released range is handed out again", "%u: %s", again,
          err.msg);
-  idpool_release (root, "extra", NULL, &err);
+  idpool_release (pool, own ("extra"), NULL, &err);
   remove_container ("extra");
   for (int i = 0; i < N_CONCURRENT; i++)
     {
@@ -238,22 +270,22 @@ test_stale (void)
   struct idpool_params p = { .start = 500000, .range_size = 1000, .n_ranges = 2 };
   struct bw_error err = { 0 };
   uint32_t a = 0, b = 0, c = 0;
-  int ret = idpool_allocate (root, &p, "nodir", &a, &err);
+  int ret = idpool_allocate (pool, &p, own ("nodir"), &a, &err);
   CHECK (ret == -ENOENT && strstr (err.msg, "state directory must exist"),
          "allocating without a state directory refused", "ret %d: %s", ret, err.msg);
   make_container ("a");
   make_container ("b");
   make_container ("c");
-  ret = idpool_allocate (root, &p, "a", &a, &err);
-  ret = ret ? ret : idpool_allocate (root, &p, "b", &b, &err);
+  ret = idpool_allocate (pool, &p, own ("a"), &a, &err);
+  ret = ret ? ret : idpool_allocate (pool, &p, own ("b"), &b, &err);
   CHECK (ret == 0 && a != b, "two containers, two ranges", "%s", err.msg);
   /* b crashed and its directory is gone, its record was never released. */
   remove_container ("b");
-  ret = idpool_allocate (root, &p, "c", &c, &err);
+  ret = idpool_allocate (pool, &p, own ("c"), &c, &err);
   CHECK (ret == 0 && c == b, "a full pool reclaims the range of a vanished container",
          "ret %d c=%u b=%u: %s", ret, c, b, err.msg);
   unsigned n = 9;
-  ret = idpool_reclaim_stale (root, &n, &err);
+  ret = idpool_reclaim_stale (pool, &n, &err);
   CHECK (ret == 0 && n == 0 && count_pool_files () == 2, "live records are never reclaimed",
          "ret %d n=%u files=%d", ret, n, count_pool_files ());
 
@@ -261,10 +293,10 @@ test_stale (void)
   struct idpool_params shifted = { .start = 500500, .range_size = 1000, .n_ranges = 3 };
   make_container ("d");
   uint32_t d = 0;
-  ret = idpool_allocate (root, &shifted, "d", &d, &err);
+  ret = idpool_allocate (pool, &shifted, own ("d"), &d, &err);
   CHECK (ret == 0 && d == 502500, "ranges overlapping old records are skipped", "ret %d d=%u",
          ret, d);
-  idpool_release (root, "d", NULL, &err);
+  idpool_release (pool, own ("d"), NULL, &err);
   remove_container ("d");
 
   /* An id reused after a crash: the old record is stale unless the new
@@ -273,28 +305,28 @@ test_stale (void)
   remove_container ("a");
   make_container ("a");
   n = 0;
-  ret = idpool_reclaim_stale (root, &n, &err);
+  ret = idpool_reclaim_stale (pool, &n, &err);
   uint32_t a2 = 0;
-  ret = ret ? ret : idpool_allocate (root, &p, "a", &a2, &err);
+  ret = ret ? ret : idpool_allocate (pool, &p, own ("a"), &a2, &err);
   CHECK (ret == 0 && a2 != c && count_pool_files () == 2,
          "a reused id gets one range, not shared", "ret %d a2=%u c=%u files=%d: %s", ret, a2, c,
          count_pool_files (), err.msg);
 
   /* A record that does not parse stops allocation instead of being guessed. */
   char path[400];
-  snprintf (path, sizeof path, "%s/%s/7", root, IDPOOL_DIR);
+  snprintf (path, sizeof path, "%s/7", pool);
   FILE *f = fopen (path, "w");
   if (f)
     {
       fputs ("garbage", f);
       fclose (f);
     }
-  ret = idpool_allocate (root, &p, "c", &c, &err);
-  CHECK (ret == -EINVAL && strstr (err.msg, "record 7 is malformed"), "malformed record refused",
+  ret = idpool_allocate (pool, &p, own ("c"), &c, &err);
+  CHECK (ret == -EINVAL && strstr (err.msg, "idpool/7 is malformed"), "malformed record refused",
          "ret %d: %s", ret, err.msg);
   unlink (path);
-  idpool_release (root, "a", NULL, &err);
-  idpool_release (root, "c", NULL, &err);
+  idpool_release (pool, own ("a"), NULL, &err);
+  idpool_release (pool, own ("c"), NULL, &err);
   remove_container ("a");
   remove_container ("c");
   CHECK (count_pool_files () == 0, "pool empty after the stale tests", "%d files",
@@ -322,8 +354,8 @@ test_sigkill (void)
           struct bw_error e = { 0 };
           for (;;)
             {
-              idpool_allocate (root, &p, id, &s, &e);
-              idpool_release (root, id, NULL, &e);
+              idpool_allocate (pool, &p, own (id), &s, &e);
+              idpool_release (pool, own (id), NULL, &e);
             }
         }
       struct timespec ts = { 0, (long) (rand () % 3000) * 1000 };
@@ -337,7 +369,7 @@ test_sigkill (void)
     {
       snprintf (id, sizeof id, "k%d", i);
       uint32_t s;
-      ok = ok && idpool_allocate (root, &p, id, &s, &err) == 0;
+      ok = ok && idpool_allocate (pool, &p, own (id), &s, &err) == 0;
     }
   CHECK (ok, "the pool works after killed allocators", "%s", err.msg);
   CHECK (count_pool_files () == 40, "one range per container after killed allocators",
@@ -348,10 +380,86 @@ test_sigkill (void)
       remove_container (id);
     }
   unsigned n = 0;
-  int ret = idpool_reclaim_stale (root, &n, &err);
+  int ret = idpool_reclaim_stale (pool, &n, &err);
   CHECK (ret == 0 && n == 40 && count_pool_files () == 0,
          "killed allocators leak no range once their containers are gone",
          "ret %d reclaimed %u left %d: %s", ret, n, count_pool_files (), err.msg);
+}
+
+/* Two clients, two --root dirs, one machine-wide pool: the same container
+ * id in both gets two ranges, each released by its own owner path, and a
+ * vanished container of either root is reclaimed. */
+static void
+test_two_roots (void)
+{
+  struct idpool_params p = { .start = 900000, .range_size = 1000, .n_ranges = 2 };
+  struct bw_error err = { 0 };
+  uint32_t a = 0, b = 0, c = 0;
+  make_container_in (root, "same");
+  make_container_in (root_b, "same");
+  int ret = idpool_allocate (pool, &p, own_in (root, "same"), &a, &err);
+  ret = ret ? ret : idpool_allocate (pool, &p, own_in (root_b, "same"), &b, &err);
+  CHECK (ret == 0 && a != b && count_pool_files () == 2,
+         "two roots, one id, one pool: two distinct ranges", "ret %d a=%u b=%u: %s", ret, a, b,
+         err.msg);
+  unsigned n = 0;
+  ret = idpool_release (pool, own_in (root, "same"), &n, &err);
+  CHECK (ret == 0 && n == 1 && count_pool_files () == 1,
+         "release drops only the owner's record, not the other root's", "ret %d n=%u files=%d",
+         ret, n, count_pool_files ());
+  /* root_b's container vanished without release: a full pool takes it back. */
+  remove_container_in (root_b, "same");
+  make_container_in (root, "other");
+  make_container_in (root, "third");
+  ret = idpool_allocate (pool, &p, own_in (root, "other"), &c, &err);
+  ret = ret ? ret : idpool_allocate (pool, &p, own_in (root, "third"), &c, &err);
+  CHECK (ret == 0 && count_pool_files () == 2,
+         "another root's vanished container is reclaimed", "ret %d files=%d: %s", ret,
+         count_pool_files (), err.msg);
+  idpool_release (pool, own_in (root, "other"), NULL, &err);
+  idpool_release (pool, own_in (root, "third"), NULL, &err);
+  remove_container_in (root, "same");
+  remove_container_in (root, "other");
+  remove_container_in (root, "third");
+  CHECK (count_pool_files () == 0, "pool empty after the two-root tests", "%d files",
+         count_pool_files ());
+}
+
+/* The pool directory: made on demand (0700, parents too); refused when
+ * relative or when others may write it; a missing one releases nothing. */
+static void
+test_pool_dir (void)
+{
+  struct idpool_params p = { .start = 100000, .range_size = 10, .n_ranges = 1 };
+  struct bw_error err = { 0 };
+  struct stat sb;
+  char parent[320];
+  snprintf (parent, sizeof parent, "%s/run", base);
+  CHECK (stat (pool, &sb) == 0 && (sb.st_mode & 07777) == 0700 && stat (parent, &sb) == 0
+           && (sb.st_mode & 07777) == 0700,
+         "pool and its parents made with mode 0700", "mode %o", (unsigned) sb.st_mode);
+  unsigned n = 9;
+  char missing[320];
+  snprintf (missing, sizeof missing, "%s/nopool", base);
+  CHECK (idpool_release (missing, own ("x"), &n, &err) == 0 && n == 0
+           && stat (missing, &sb) < 0,
+         "release from a missing pool: nothing, nothing made", "%s", err.msg);
+  make_container ("p");
+  uint32_t s = 0;
+  int ret = idpool_allocate ("run/idpool", &p, own ("p"), &s, &err);
+  CHECK (ret == -EINVAL && strstr (err.msg, "absolute"), "a relative pool is refused", "%s",
+         err.msg);
+  ret = idpool_allocate (pool, &p, "relative/p", &s, &err);
+  CHECK (ret == -EINVAL && strstr (err.msg, "relative/p"), "a relative owner is refused", "%s",
+         err.msg);
+  char open_pool[320];
+  snprintf (open_pool, sizeof open_pool, "%s/open", base);
+  mkdir (open_pool, 0700);
+  chmod (open_pool, 0777);
+  ret = idpool_allocate (open_pool, &p, own ("p"), &s, &err);
+  CHECK (ret == -EPERM && strstr (err.msg, "writable by no one else"),
+         "a pool others may write is refused", "ret %d: %s", ret, err.msg);
+  remove_container ("p");
 }
 
 int
@@ -359,18 +467,23 @@ main (void)
 {
   test_params ();
   test_records ();
-  snprintf (root, sizeof root, "/tmp/bw-idpool-test.XXXXXX");
-  if (!mkdtemp (root))
+  snprintf (base, sizeof base, "/tmp/bw-idpool-test.XXXXXX");
+  if (!mkdtemp (base))
     {
       perror ("mkdtemp");
       return 1;
     }
+  snprintf (root, sizeof root, "%s/root-a", base);
+  snprintf (root_b, sizeof root_b, "%s/root-b", base);
+  snprintf (pool, sizeof pool, "%s/run/bulwark/idpool", base);
   test_concurrent ();
   test_stale ();
   test_sigkill ();
+  test_two_roots ();
+  test_pool_dir ();
   char cmd[300];
-  snprintf (cmd, sizeof cmd, "rm -rf %s", root);
+  snprintf (cmd, sizeof cmd, "rm -rf %s", base);
   if (system (cmd) != 0)
-    printf ("# could not remove %s\n", root);
+    printf ("# could not remove %s\n", base);
   return UNIT_EXIT ();
 }

@@ -273,6 +273,20 @@ test_policy_parse (void)
                       "relaxations.rootfs.writeable: unknown policy key",
                       "policy error: unknown relaxation");
   check_policy_error ("[]", "expected an object, got an array", "policy error: not an object");
+  CHECK (empty && strcmp (empty->userns_pool, "/run/bulwark/.idpool.d") == 0
+           && shipped && strcmp (shipped->userns_pool, POLICY_DEFAULT_IDPOOL) == 0,
+         "policy: the ID-range pool defaults to /run/bulwark/.idpool.d", "%s",
+         empty ? empty->userns_pool : "");
+  _cleanup_policy_ struct policy *own_pool
+    = parse_policy ("{\"userNamespace\": {\"pool\": \"/var/tmp/pool\"}}");
+  CHECK (own_pool && strcmp (own_pool->userns_pool, "/var/tmp/pool") == 0,
+         "policy: userNamespace.pool", "not taken");
+  check_policy_error ("{\"userNamespace\": {\"pool\": \"run/idpool\"}}",
+                      "userNamespace.pool: expected an absolute path, got \"run/idpool\"",
+                      "policy error: relative pool directory");
+  check_policy_error ("{\"userNamespace\": {\"pool\": 7}}",
+                      "userNamespace.pool: expected a string, got 7",
+                      "policy error: pool directory of the wrong type");
 
   struct bw_error lerr = { 0 };
   struct policy *p = NULL;
@@ -973,6 +987,58 @@ test_edges (const struct policy *p)
   spec_free (s);
 }
 
+/* Landlock needs no_new_privs (the init restricts itself without
+ * CAP_SYS_ADMIN): a policy that leaves no_new_privs to the config turns
+ * Landlock off for a config without it, and says so. */
+static void
+test_landlock_nnp (void)
+{
+  _cleanup_policy_ struct policy *loose
+    = parse_policy ("{\"noNewPrivileges\": false, \"lsm\": {\"landlock\": true}}");
+  _cleanup_policy_ struct policy *strict = parse_policy ("{\"lsm\": {\"landlock\": true}}");
+  struct host_facts f = facts_here ();
+  _cleanup_spec_ struct spec *s = load_config ("runc-spec.json");
+  if (!loose || !strict || !s)
+    return;
+  bool *nnp_set = &s->process->no_new_privileges.set, *nnp = &s->process->no_new_privileges.value;
+
+  *nnp_set = true;
+  *nnp = false;
+  struct run r = harden (loose, &f, s);
+  const struct decision *x = find (r.d, "lsm", "lsm.landlock", NULL);
+  CHECK (r.ret == 0 && x && x->outcome == DECISION_RELAXED && strcmp (x->asked, "false") == 0
+           && strstr (x->why, "Landlock needs no_new_privs; the config turns it off")
+           && !r.d->plan.landlock && r.out && !r.out->process->no_new_privileges.value,
+         "landlock: policy nnp false, config nnp false: Landlock off, said why", "%s / %s",
+         r.err.msg, x ? x->why : "no decision");
+  run_free (&r);
+
+  *nnp_set = false;
+  r = harden (loose, &f, s);
+  x = find (r.d, "lsm", "lsm.landlock", NULL);
+  CHECK (r.ret == 0 && x && x->outcome == DECISION_RELAXED && strstr (x->why, "leaves it off")
+           && !r.d->plan.landlock,
+         "landlock: policy nnp false, config without nnp: Landlock off", "%s",
+         x ? x->why : "no decision");
+  run_free (&r);
+
+  *nnp_set = *nnp = true;
+  r = harden (loose, &f, s);
+  CHECK_DECISION (r.d, "lsm", "lsm.landlock", NULL, DECISION_ADDED, "Landlock ruleset (ABI 6)",
+                  "landlock: policy nnp false, config nnp true: Landlock on");
+  CHECK (r.d && r.d->plan.landlock, "landlock: planned with the config's nnp", "not planned");
+  run_free (&r);
+
+  /* The policy forcing no_new_privs: Landlock whatever the config says. */
+  *nnp = false;
+  r = harden (strict, &f, s);
+  CHECK_DECISION (r.d, "lsm", "lsm.landlock", NULL, DECISION_ADDED, "Landlock ruleset (ABI 6)",
+                  "landlock: policy nnp true, config nnp false: Landlock on");
+  CHECK (r.d && r.d->plan.landlock && r.out && r.out->process->no_new_privileges.value,
+         "landlock: planned, no_new_privs forced", "no");
+  run_free (&r);
+}
+
 int
 main (void)
 {
@@ -989,5 +1055,6 @@ main (void)
   test_relaxations ();
   test_audit_and_report ();
   test_edges (p);
+  test_landlock_nnp ();
   return UNIT_EXIT ();
 }

@@ -141,8 +141,12 @@ harden_userns (struct harden_ctx *h)
     {
       h->d->plan.idmap_mounts = true;
       return decision_add (h, "userns", DECISION_ADDED, "userNamespace.idmapFallback",
-                           "root.path", NONE, "rootfs idmapped",
-                           "files keep their owners as seen inside the container");
+                           "root.path", NONE, "rootfs idmapped, bind mounts too",
+                           p->idmap_fallback == POLICY_REFUSE
+                             ? "files keep their owners as seen inside the container; a bind "
+                               "that can't be idmapped is refused"
+                             : "files keep their owners as seen inside the container; a bind "
+                               "that can't be idmapped is mounted as it is");
     }
   if (p->idmap_fallback == POLICY_REFUSE)
     return decision_refuse (h, "userns", "userNamespace.idmapFallback", "root.path", NONE,

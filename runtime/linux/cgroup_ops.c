@@ -182,13 +182,19 @@ cgroup_kill_all (const struct cgroup_set *s, int signo, struct bw_error *err)
       else
         return bw_error_set (err, -ret, "cgroup: write %s/cgroup.kill: %s", dir, strerror (-ret));
     }
+  /* An empty cgroup (delete after the workload exited) needs no freeze:
+   * nothing in it can fork. */
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t n = 0;
+  int ret = cgroup_pids (s, &pids, &n, err);
+  if (ret < 0 || n == 0)
+    return ret;
+  free (bw_steal_ptr (pids));
   /* Frozen, no process can fork a child we would miss; signals are
    * delivered at the thaw (SIGKILL even to a frozen task). */
   struct bw_error ferr = { 0 };
   bool frozen = cgroup_freeze (s, true, &ferr) == 0;
-  _cleanup_free_ pid_t *pids = NULL;
-  size_t n = 0;
-  int ret = cgroup_pids (s, &pids, &n, err);
+  ret = cgroup_pids (s, &pids, &n, err);
   for (size_t i = 0; ret == 0 && i < n; i++)
     if (kill (pids[i], signo) < 0 && errno != ESRCH)
       ret = bw_error_syscall (err, "kill %d", (int) pids[i]);

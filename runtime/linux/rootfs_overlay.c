@@ -35,8 +35,16 @@
 #endif
 
 /* The overlay options carried over to the new mount; the rest (index,
- * xino, uuid, ...) keep the kernel's defaults. */
-static const char *const kept_options[] = { "metacopy", "userxattr", "volatile", NULL };
+ * xino, uuid, ...) keep the kernel's defaults. Not "volatile": it marks
+ * the work dir so that no later mount may use it (see OWN_WORKDIR). */
+static const char *const kept_options[] = { "metacopy", "userxattr", NULL };
+
+/* The new overlay's work dir, inside the client's: a work dir serves one
+ * mount at a time, and the client's own mount (still there) holds the
+ * client's. Reused at the next create of the same container (the kernel
+ * empties its work/ at each mount); it goes when the client removes the
+ * container's layer. */
+#define OWN_WORKDIR "bulwark"
 
 struct overlay_layers
 {
@@ -44,7 +52,7 @@ struct overlay_layers
   size_t n_lower;
   char *upper;    /* NULL: a read-only overlay */
   char *work;
-  char *kept[4];  /* "key=value" or "key" of kept_options present */
+  char *kept[3];  /* "key=value" or "key" of kept_options present */
 };
 
 static void
@@ -291,6 +299,17 @@ create_as (int fsfd, uid_t uid, gid_t gid, struct bw_error *err)
 }
 
 static int
+make_own_workdir (const char *work, struct bw_error *err)
+{
+  _cleanup_close_ int dir = open (work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir < 0)
+    return bw_error_syscall (err, "overlay: open workdir %s", work);
+  if (mkdirat (dir, OWN_WORKDIR, 0700) < 0 && errno != EEXIST)
+    return bw_error_syscall (err, "overlay: mkdir %s/" OWN_WORKDIR, work);
+  return 0;
+}
+
+static int
 assemble (const struct overlay_layers *l, int userns, uid_t uid, gid_t gid, bool writable,
           int *out, struct bw_error *err)
 {
@@ -320,9 +339,12 @@ assemble (const struct overlay_layers *l, int userns, uid_t uid, gid_t gid, bool
       else
         {
           *su = '\0';
-          ret = idmapped_clone (pu, userns, &upper_parent, err);
+          ret = make_own_workdir (l->work, err);
+          if (ret == 0)
+            ret = idmapped_clone (pu, userns, &upper_parent, err);
           if (ret == 0 && (asprintf (&upper_dir, "/proc/self/fd/%d/%s", upper_parent, su + 1) < 0
-                           || asprintf (&work_dir, "/proc/self/fd/%d/%s", upper_parent, sw + 1) < 0))
+                           || asprintf (&work_dir, "/proc/self/fd/%d/%s/" OWN_WORKDIR,
+                                        upper_parent, sw + 1) < 0))
             ret = bw_error_set (err, ENOMEM, "out of memory");
         }
     }
@@ -346,7 +368,7 @@ assemble (const struct overlay_layers *l, int userns, uid_t uid, gid_t gid, bool
   for (size_t i = 0; ret == 0 && i < ARRAY_LEN (l->kept); i++)
     {
       const char *o = l->kept[i];
-      if (!o || (!writable && strcmp (o, "volatile") == 0))
+      if (!o)
         continue;
       char *eq = strchr (o, '=');
       if (!eq && sys_fsconfig (fsfd, FSCONFIG_SET_FLAG, o, NULL, 0) < 0)

@@ -45,6 +45,20 @@ expect "overlay root, read-only: a bind onto a new mount point works" '^hostfile
 check "overlay root, read-only: only the mount point was made" test -d "$O/upper/data" -a ! -e "$O/upper/x"
 rm -rf "$O/upper/data"
 
+# A client's volatile overlay (podman run --rm) marks its work dir as
+# unusable by any other mount: ours has a work dir of its own, reused by
+# the next create of the same layers.
+umount "$B/rootfs"
+mount -t overlay overlay -o "lowerdir=$O/lower,upperdir=$O/upper,workdir=$O/work,volatile" "$B/rootfs"
+inrun "$IDMAP; c['root']['readonly'] = False" sh -c 'touch /v1 && echo first'
+expect "overlay root: a volatile client overlay can be rebuilt" '^first$'
+inrun "$IDMAP; c['root']['readonly'] = False" sh -c 'ls /v1 && echo second'
+expect "overlay root: and rebuilt again (its work dir reused)" '^second$'
+rm -f "$O/upper/v1"
+umount "$B/rootfs"
+rm -rf "$O/work/work"   # the volatile mark: a client clears it as it sees fit
+mount -t overlay overlay -o "lowerdir=$O/lower,upperdir=$O/upper,workdir=$O/work" "$B/rootfs"
+
 # --- bind mounts idmapped like the root
 inrun "$IDMAP; $BINDS = 'required'; $DATA" sh -c 'ls -ln /data/f; echo new > /data/g && echo wrote'
 expect "binds required: a host-root file shows as uid 0" '^-rw-r--r-- +1 0 +0 .*/data/f$'

@@ -24,6 +24,7 @@ struct mount_plan
   size_t n_data;
   bool idmap;               /* idmap, ridmap, or uidMappings/gidMappings given */
   bool idmap_recursive;     /* ridmap */
+  bool copyup;              /* tmpcopyup: tmpfs only (mount_copyup.c) */
 };
 
 /* Where and how config mounts are made. */

@@ -15,7 +15,7 @@ static const char *const mount_options[] = {
   "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",
   "nosymfollow", "private", "rbind", "relatime", "remount", "ridmap", "ro", "rprivate", "rshared",
   "rslave", "runbindable", "rw", "shared", "silent", "slave", "strictatime", "suid",
-  "symfollow", "sync", "unbindable", NULL,
+  "symfollow", "sync", "tmpcopyup", "unbindable", NULL,
 };
 
 /* runtime/hooks.c runs them; container, linux/init and lifecycle say when. */

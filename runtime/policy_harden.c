@@ -453,7 +453,8 @@ add_tmpfs (struct harden_ctx *h, const char *path)
   if (!(m->destination = strdup (path)) || !(m->type = strdup ("tmpfs"))
       || !(m->source = strdup ("tmpfs")))
     return bw_error_set (h->err, ENOMEM, "out of memory");
-  const char *opts[] = { "nosuid", "nodev", mode, size };
+  /* tmpcopyup: what the image has there (say /run/nginx) is kept. */
+  const char *opts[] = { "nosuid", "nodev", mode, size, "tmpcopyup" };
   m->options.v = calloc (1, sizeof (char *));
   if (!m->options.v)
     return bw_error_set (h->err, ENOMEM, "out of memory");

@@ -10,10 +10,12 @@
 
 #include "cleanup.h"
 #include "linux_mount.h"
+#include "linux_mount_copyup.h"
 #include "linux_rootfs.h"
 #include "sys.h"
 
-enum opt_kind { SET, CLR, RSET, RCLR, ATIME, PROP, RPROP, BIND, RBIND, IDMAP, RIDMAP, IGNORE };
+enum opt_kind { SET, CLR, RSET, RCLR, ATIME, PROP, RPROP, BIND, RBIND, IDMAP, RIDMAP, COPYUP,
+                IGNORE };
 
 struct mount_opt
 {
@@ -40,6 +42,7 @@ static const struct mount_opt options[] = {
   { "unbindable", PROP, MS_UNBINDABLE },    { "runbindable", RPROP, MS_UNBINDABLE },
   { "bind", BIND, 0 },                      { "rbind", RBIND, 0 },
   { "idmap", IDMAP, 0 },                    { "ridmap", RIDMAP, 0 },
+  { "tmpcopyup", COPYUP, 0 },
   /* Defaults of a new mount, or superblock flags the kernel gets by default. */
   { "defaults", IGNORE, 0 },                { "async", IGNORE, 0 },
   { "loud", IGNORE, 0 },                    { "nomand", IGNORE, 0 },
@@ -81,11 +84,14 @@ mount_plan_parse (const struct spec_mount *m, struct mount_plan *plan, struct bw
         case RBIND: plan->bind = true; plan->recursive = true; break;
         case IDMAP: plan->idmap = true; plan->idmap_recursive = false; break;
         case RIDMAP: plan->idmap = true; plan->idmap_recursive = true; break;
+        case COPYUP: plan->copyup = true; break;
         case IGNORE: break;
         }
     }
   if (m->uid_mappings.n || m->gid_mappings.n)
     plan->idmap = true;
+  if (plan->copyup && (plan->bind || !m->type || strcmp (m->type, "tmpfs") != 0))
+    return bw_error_set (err, EINVAL, "option tmpcopyup is only valid for a tmpfs mount");
   if (plan->bind && plan->n_data > 0)
     return bw_error_set (err, EINVAL, "option %s is not valid for a bind mount", plan->data[0]);
   return 0;
@@ -216,6 +222,9 @@ make_mount (const struct spec_mount *m, const struct mount_plan *plan, const cha
     return bw_error_set (err, EINVAL, "idmapped mounts are only supported for bind mounts");
   const char *type = m->type;
   unsigned int attr = (plan->attr_set | plan->rattr_set) & ~(uint64_t) MOUNT_ATTR_IDMAP;
+  /* A read-only tmpfs is filled first (mount_one sets ro after the copy). */
+  if (plan->copyup)
+    attr &= ~(unsigned int) MOUNT_ATTR_RDONLY;
   /* The SELinux context of filesystems that take one (not proc, sysfs, cgroup). */
   const char **data = plan->data;
   size_t n_data = plan->n_data;
@@ -279,6 +288,10 @@ mount_one (const struct spec_mount *m, const struct mount_env *env, int prepared
   if (ret == 0)
     ret = rootfs_resolve (env->rootfd, m->destination,
                           is_dir ? ROOTFS_CREATE_DIR : ROOTFS_CREATE_FILE, &target, err);
+  if (ret == 0 && plan.copyup)
+    ret = mount_copyup (target, mntfd, m->destination, &plan, err);
+  if (ret == 0 && plan.copyup && ((plan.attr_set | plan.rattr_set) & MOUNT_ATTR_RDONLY))
+    ret = set_attr (mntfd, false, MOUNT_ATTR_RDONLY, 0, 0, err);
   /* A bind clone joins its source's peer group: a peer of a host mount
    * would take every mount made on or below it to the host. Unless the
    * mount asks to be shared, it only receives. */

@@ -100,17 +100,23 @@ log_msg (struct bw_log *log, enum log_level level, const char *fmt, ...)
 
   if (level == LOG_LEVEL_DEBUG && !log->debug)
     return;
+  /* containerd's shim and conmon show the last error line of the JSON log
+   * as the runtime's reason ("OCI runtime create failed: ..."): name
+   * ourselves in it, as stderr does. */
+  char named[sizeof msg + 16];
+  snprintf (named, sizeof named, "bulwark: %s", msg);
+  const char *json_msg = level == LOG_LEVEL_ERROR ? named : msg;
   if (log->file)
     {
       if (log->format == LOG_FORMAT_JSON)
-        write_json (log->file, level, msg);
+        write_json (log->file, level, json_msg);
       else
         write_text (log->file, level, msg);
     }
   if (level >= LOG_LEVEL_WARNING || log->debug)
     {
       if (log->format == LOG_FORMAT_JSON && !log->file)
-        write_json (stderr, level, msg);
+        write_json (stderr, level, json_msg);
       else if (level == LOG_LEVEL_ERROR)
         fprintf (stderr, "bulwark: %s\n", msg);
       else

@@ -154,7 +154,7 @@ import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 assert len(lines) == 1, lines
 e = json.loads(lines[0])
-assert e["level"] == "error" and e["msg"] == 'container "ghost" does not exist' and e["time"]
+assert e["level"] == "error" and e["msg"] == 'bulwark: container "ghost" does not exist' and e["time"]
 PY
 expect_fail "unwritable --log" "open log file" --log /proc/nope/log state ghost
 

@@ -255,8 +255,11 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
     goto out;
   if (spec->process->terminal.value && !o->console_socket)
     {
+      /* run in the foreground relays the terminal itself (tty_relay) and
+       * passes a socket of its own: only create and run --detach get here. */
       ret = bw_error_set (err, EINVAL,
-                          "config.json: process.terminal is true but no --console-socket was given");
+                          "config.json: process.terminal is true but no --console-socket was "
+                          "given: cannot allocate a tty for a detached container without one");
       goto out;
     }
   if (!spec->process->terminal.value && o->console_socket)

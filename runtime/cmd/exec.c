@@ -2,7 +2,8 @@
  * --process, or from the container's own config (kept in its state dir)
  * with the command line's overrides, as runc builds it; the namespace work
  * is runtime/linux/exec.c. In the foreground the runtime waits for it,
- * forwarding signals, and exits with its exit code. */
+ * forwarding signals, and exits with its exit code; a terminal without
+ * --console-socket is relayed by the runtime itself (tty_relay, as runc). */
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "linux_exec.h"
 #include "spec.h"
 #include "sys.h"
+#include "tty_relay.h"
 
 enum
 {
@@ -319,11 +321,14 @@ send_pidfd (const char *path, pid_t pid, struct bw_error *err)
 }
 
 /* Everything between the open container and a started process. The
- * container's lock is released by the caller before any wait. */
+ * container's lock is released by the caller before any wait. *master is
+ * the pty's master when the runtime relays the terminal itself. */
 static int
 spawn (struct state_handle *h, const struct state_record *rec, const struct exec_opts *o,
-       struct spec_process **process, char **args, int n_args, pid_t *pid, struct bw_error *err)
+       struct spec_process **process, char **args, int n_args, pid_t *pid, int *master,
+       struct bw_error *err)
 {
+  struct tty_relay_socket relay = TTY_RELAY_SOCKET_INIT;
   _cleanup_spec_ struct spec *config = NULL;
   _cleanup_free_ char *state_json = NULL;
   int ret = load_container_config (h, &config, err);
@@ -340,15 +345,32 @@ spawn (struct state_handle *h, const struct state_record *rec, const struct exec
   ret = state_to_json (rec, STATUS_RUNNING, &state_json, err);
   if (ret < 0)
     return ret;
+  /* Detached, nobody would be there to relay: exec_spawn refuses it. */
+  if ((*process)->terminal.value && !o->console_socket && !o->detach)
+    {
+      ret = tty_relay_listen (&relay, err);
+      if (ret < 0)
+        {
+          tty_relay_socket_close (&relay);
+          return ret;
+        }
+    }
   struct exec_request req = {
     .rec = rec,
     .config = config,
     .process = *process,
-    .console_socket = o->console_socket,
+    .console_socket = relay.path ? relay.path : o->console_socket,
     .state_json = state_json,
     .preserve_fds = (int) o->preserve_fds,
   };
   ret = exec_spawn (&req, pid, err);
+  if (ret == 0 && relay.path)
+    {
+      ret = tty_relay_receive (&relay, master, err);
+      if (ret < 0)
+        kill (*pid, SIGKILL);
+    }
+  tty_relay_socket_close (&relay);
   if (ret < 0)
     return ret;
   if (o->pidfd_socket)
@@ -369,6 +391,7 @@ exec_main (struct cli_ctx *ctx, const char *id, struct exec_opts *o,
   struct state_record rec = { 0 };
   sigset_t set, old;
   pid_t pid = 0;
+  _cleanup_close_ int master = -1;
   int ret = check_unsupported (o, err);
   if (ret < 0)
     return ret;
@@ -379,12 +402,12 @@ exec_main (struct cli_ctx *ctx, const char *id, struct exec_opts *o,
   ret = cmd_open_running (ctx, id, o->ignore_paused, &st, &h, &rec, err);
   if (ret == 0)
     {
-      ret = spawn (&h, &rec, o, process, args, n_args, &pid, err);
+      ret = spawn (&h, &rec, o, process, args, n_args, &pid, &master, err);
       /* Not held while the process runs: kill, state and delete would wait. */
       cmd_close (&st, &h, &rec);
     }
   if (ret == 0 && !o->detach)
-    ret = forward_wait (pid, &set, err);
+    ret = master >= 0 ? tty_relay_run (master, pid, &set, err) : forward_wait (pid, &set, err);
   else if (ret < 0 && pid > 0)
     waitpid (pid, NULL, 0);
   if (!o->detach)

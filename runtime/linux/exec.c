@@ -277,9 +277,11 @@ static int
 check_request (const struct exec_request *req, struct bw_error *err)
 {
   const struct spec_process *p = req->process;
+  /* A foreground exec relays the terminal through a socket of its own
+   * (tty_relay); only a detached one gets here without a socket. */
   if (p->terminal.value && !req->console_socket)
-    return bw_error_set (err, EINVAL,
-                         "process.terminal is true (--tty) but no --console-socket was given");
+    return bw_error_set (err, EINVAL, "process.terminal is true (--tty) but no --console-socket "
+                         "was given: cannot allocate a tty for a detached process without one");
   if (!p->terminal.value && req->console_socket)
     return bw_error_set (err, EINVAL, "--console-socket: given but process.terminal is false");
   if (!p->cwd || p->cwd[0] != '/')

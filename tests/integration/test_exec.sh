@@ -123,7 +123,9 @@ wait $rpid; rrc=$?
 out=$(tr -d '\r' <"$BW_TMP/tty.out" 2>/dev/null | tr '\n' ' ')
 if [ $rc -eq 0 ] && [ $rrc -eq 0 ] && printf '%s' "$out" | grep -Eq '^/dev/pts/[0-9]+ is-a-tty $'; then ok "exec -t: tty over the console socket"
 else fail "exec -t: tty over the console socket" "rc=$rc receiver=$rrc out=$out"; fi
-expect_fail "exec -t without --console-socket fails" 'console-socket' exec -t e1 true
+# In the foreground exec -t relays the terminal itself (test_tty_relay.sh);
+# detached, nobody would: refused as runc does.
+expect_fail "exec -d -t without --console-socket fails" 'console-socket.*detached' exec -d -t e1 true
 expect_fail "exec --console-socket without -t fails" 'console-socket' exec --console-socket "$BW_TMP/none.sock" e1 true
 
 # --preserve-fds: fd 3 of the runtime reaches the process.

@@ -380,10 +380,42 @@ sysctl_allowed (const struct spec_strv *allowed, const char *key)
   return false;
 }
 
+/* net.ipv4.ping_group_range names gids as the writer's user namespace
+ * sees them, and the kernel refuses unmapped ones: Docker asks for
+ * "0 2147483647" (all gids) unless it made the user namespace itself. In a
+ * user namespace the range is clamped to the gids mapped there. */
+static int
+clamp_ping_group_range (struct harden_ctx *h, struct spec_kv *kv, const char *field)
+{
+  const struct spec_namespace *user = spec_namespace_find (h->s, SPEC_NS_USER);
+  const struct spec_id_mappings *g = &h->s->linux->gid_mappings;
+  if (!user || user->path || g->n == 0)
+    return 0;
+  uint64_t top = 0;
+  for (size_t i = 0; i < g->n; i++)
+    if (g->items[i].size && (uint64_t) g->items[i].container_id + g->items[i].size - 1 > top)
+      top = (uint64_t) g->items[i].container_id + g->items[i].size - 1;
+  unsigned long long lo, hi;
+  char end;
+  if (!kv->value || sscanf (kv->value, "%llu %llu%c", &lo, &hi, &end) != 2 || hi <= top)
+    return 0;
+  char clamped[48], asked[48];
+  snprintf (asked, sizeof asked, "%s", kv->value);
+  snprintf (clamped, sizeof clamped, "%llu %llu", lo > top ? (unsigned long long) top : lo,
+            (unsigned long long) top);
+  char *v = strdup (clamped);
+  if (!v)
+    return bw_error_set (h->err, ENOMEM, "out of memory");
+  free (kv->value);
+  kv->value = v;
+  return decision_add (h, "sysctl", DECISION_CLAMPED, "userNamespace", field, asked, clamped,
+                       "only the gids mapped in the container's user namespace can be named");
+}
+
 int
 harden_sysctl (struct harden_ctx *h)
 {
-  const struct spec_map *m = &h->s->linux->sysctl;
+  struct spec_map *m = &h->s->linux->sysctl;
   const struct spec_namespace *net = spec_namespace_find (h->s, SPEC_NS_NETWORK);
   size_t before = h->d->n;
   for (size_t i = 0; i < m->n; i++)
@@ -397,6 +429,8 @@ harden_sysctl (struct harden_ctx *h)
       else if (strncmp (key, "net.", 4) == 0 && (!net || harden_is_host_ns_path (net->path)))
         TRY (decision_refuse (h, "sysctl", "sysctl.allowed", field, m->items[i].value,
                               "%s would change the host's network namespace", key));
+      else if (strcmp (key, "net.ipv4.ping_group_range") == 0)
+        TRY (clamp_ping_group_range (h, &m->items[i], field));
     }
   if (h->d->n == before)
     return decision_add (h, "sysctl", DECISION_ENFORCED, "sysctl.allowed", "linux.sysctl",

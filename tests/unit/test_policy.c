@@ -516,6 +516,15 @@ test_docker_unconfined (const struct policy *p)
                   "docker unconfined: Docker's device rules pass");
   CHECK_DECISION (r.d, "mounts", "mounts.deny", NULL, DECISION_ENFORCED, NULL,
                   "docker unconfined: binds pass");
+  /* Docker asks for every gid; the added user namespace maps 0-65535. */
+  CHECK_DECISION (r.d, "sysctl", "userNamespace", "linux.sysctl.net.ipv4.ping_group_range",
+                  DECISION_CLAMPED, "0 65535", "docker unconfined: ping_group_range clamped");
+  const char *pgr = NULL;
+  for (size_t i = 0; i < r.out->linux->sysctl.n; i++)
+    if (strcmp (r.out->linux->sysctl.items[i].key, "net.ipv4.ping_group_range") == 0)
+      pgr = r.out->linux->sysctl.items[i].value;
+  CHECK_STREQ (pgr ? pgr : "(none)", "0 65535",
+               "docker unconfined: the clamped ping_group_range is the one written");
   run_free (&r);
 
   /* An AppArmor profile not in the allowed list is refused. */

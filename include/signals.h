@@ -1,6 +1,7 @@
 /* signals: signal names <-> numbers, as `kill` accepts them (runc's rules:
  * a decimal number, or a name with or without "SIG" in any case) plus the
- * real-time forms "RTMIN+N" / "RTMAX-N". Pure: no syscalls. */
+ * real-time forms "RTMIN+N" / "RTMAX-N"; and a wait status as an exit code.
+ * Pure: no syscalls. */
 #ifndef BULWARK_SIGNALS_H
 #define BULWARK_SIGNALS_H
 
@@ -23,5 +24,9 @@ int signals_parse (const char *text, int *signo, struct bw_error *err);
 /* "SIGKILL", "SIGRTMIN+3", "SIGRTMAX"; "signal N" for a number without a
  * name. Writes into buf and returns it. */
 const char *signals_name (int signo, char buf[SIGNALS_NAME_MAX]);
+
+/* A wait status as a shell gives it: the exit code, or 128 + N for a
+ * process killed by signal N. */
+int signals_exit_code (int wait_status);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
 
 #include "signals.h"
 
@@ -153,4 +154,14 @@ signals_name (int signo, char buf[SIGNALS_NAME_MAX])
     }
   snprintf (buf, SIGNALS_NAME_MAX, "signal %d", signo);
   return buf;
+}
+
+int
+signals_exit_code (int wait_status)
+{
+  if (WIFEXITED (wait_status))
+    return WEXITSTATUS (wait_status);
+  if (WIFSIGNALED (wait_status))
+    return 128 + WTERMSIG (wait_status);
+  return 255;
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "signals.h"
 #include "fdpass.h"
 #include "tty_relay.h"
 
@@ -221,16 +222,6 @@ drain_master (struct relay *r)
     }
 }
 
-static int
-exit_code_of (int status)
-{
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return 255;
-}
-
 /* Signals that arrived: SIGWINCH resizes the pty (the kernel tells the
  * pty's foreground group), the others but SIGCHLD go to the process. */
 static int
@@ -263,7 +254,7 @@ relay_loop (struct relay *r, int sfd, pid_t pid, struct bw_error *err)
       if (w == pid)
         {
           drain_master (r);
-          return exit_code_of (status);
+          return signals_exit_code (status);
         }
       if (w < 0 && errno != EINTR)
         return bw_error_syscall (err, "waitpid %d", (int) pid);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "signals.h"
 #include "forward.h"
 
 /* Signals a foreground command passes on instead of dying of them. */
@@ -20,16 +21,6 @@ forward_signal_set (sigset_t *set)
     sigaddset (set, forwarded[i]);
 }
 
-static int
-exit_code_of (int status)
-{
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return 255;
-}
-
 int
 forward_wait (pid_t pid, const sigset_t *set, struct bw_error *err)
 {
@@ -41,7 +32,7 @@ forward_wait (pid_t pid, const sigset_t *set, struct bw_error *err)
       int status;
       pid_t r = waitpid (pid, &status, WNOHANG);
       if (r == pid)
-        return exit_code_of (status);
+        return signals_exit_code (status);
       if (r < 0 && errno != EINTR)
         return bw_error_syscall (err, "waitpid %d", pid);
       struct signalfd_siginfo si;

@@ -120,14 +120,7 @@ ctr_teardown () {
 
 # our_pids: processes left by this suite: shims and daemons (their command
 # lines name $CL_TMP) and whatever runs in the containers' cgroups.
-our_pids () {
-  local p
-  for p in /proc/[0-9]*; do
-    [ "${p#/proc/}" = $$ ] && continue
-    tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$CL_TMP" && echo "${p#/proc/}"
-  done
-  cat /sys/fs/cgroup/pids/"$CG"/*/cgroup.procs 2>/dev/null
-}
+our_pids () { pids_of_suite "$CG"; }
 
 # our_ranges: the ID ranges of bulwark's pool owned by this suite's
 # containers (a record names its owner's state directory, under $CL_TMP).

@@ -37,14 +37,7 @@ RUND=("${DK[@]}" run -d --runtime bulwark --network none)
 # our_pids: processes this suite's daemons left: dockerd's containerd and
 # the shims (their command lines name our exec root), and whatever still
 # runs in the containers' cgroups.
-our_pids () {
-  local p
-  for p in /proc/[0-9]*; do
-    [ "${p#/proc/}" = $$ ] && continue
-    tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$CL_TMP" && echo "${p#/proc/}"
-  done
-  cat /sys/fs/cgroup/pids/"$CG_PARENT"/*/cgroup.procs 2>/dev/null
-}
+our_pids () { pids_of_suite "$CG_PARENT"; }
 
 # docker_teardown: remove the containers, stop dockerd (which stops its
 # containerd); stop by pid what a killed dockerd would leave; remove the

@@ -209,6 +209,18 @@ idranges_left () {
   ls -A "$IDPOOL_DIR" 2>/dev/null | grep -v '^\.'
 }
 
+# pids_of_suite CGROUP: processes this suite left: those whose command
+# line names $CL_TMP (daemons, shims, monitors) and those still in the
+# containers' cgroups below the pids controller's CGROUP.
+pids_of_suite () {
+  local p
+  for p in /proc/[0-9]*; do
+    [ "${p#/proc/}" = $$ ] && continue
+    tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$CL_TMP" && echo "${p#/proc/}"
+  done
+  cat /sys/fs/cgroup/pids/"$1"/*/cgroup.procs 2>/dev/null
+}
+
 # finish: the suite's counts, its exit status.
 finish () {
   echo "# $PASSED passed, $FAILED failed ($RUNTIME_NAME)"

@@ -132,3 +132,17 @@ finish () {
   cleanup_all
   [ "$FAILED" -eq 0 ]
 }
+
+# pid_of ID: the init pid of container ID (empty when it has none).
+pid_of () { bw state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null; }
+
+# Processes in the pid namespace of the container's init (itself included).
+procs_in_container () {
+  local ns p n=0
+  ns=$(readlink "/proc/$1/ns/pid") || { echo 0; return; }
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] || continue
+    gone "${p#/proc/}" || n=$((n + 1))
+  done
+  echo $n
+}

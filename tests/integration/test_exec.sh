@@ -12,18 +12,7 @@ RECEIVER="$(dirname "$0")/console_receiver.py"
 make_bundle "$B" sh -c 'echo ready > /tmp/ready; exec sleep 600' \
   || { fail "make bundle" "bulwark spec failed"; finish; exit 1; }
 
-pid_of () { bw state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null; }
 
-# Processes in the pid namespace of the container's init (itself included).
-procs_in_container () {
-  local ns p n=0
-  ns=$(readlink "/proc/$1/ns/pid") || { echo 0; return; }
-  for p in /proc/[0-9]*; do
-    [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] || continue
-    gone "${p#/proc/}" || n=$((n + 1))
-  done
-  echo $n
-}
 
 bw create --bundle "$B" e1 >/dev/null 2>&1 && bw start e1 >/dev/null 2>&1 \
   || { fail "create and start e1" "failed"; finish; exit 1; }

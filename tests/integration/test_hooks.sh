@@ -67,7 +67,6 @@ import json, sys
 for line in open(sys.argv[1]):
     print(json.loads(line)["kind"], end=" ")' "$LOG"; }
 
-pid_of () { bw state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null; }
 mounts_of () { grep -c "$B" /proc/self/mountinfo || true; }
 
 # ---------------------------------------------------------------- all six

@@ -8,7 +8,6 @@ B="$BW_TMP/bundle"
 make_bundle "$B" sh -c 'echo hello; exit 0' || { fail "make bundle" "bulwark spec failed"; finish; exit 1; }
 
 status_of () { bw state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' 2>/dev/null; }
-pid_of () { bw state "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null; }
 
 # wait_status ID STATUS: up to 5 s.
 wait_status () {

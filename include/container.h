@@ -25,8 +25,6 @@ struct container_create_opts
   bool no_new_keyring;
   /* Placed, not yet created; NULL: no cgroups (--cgroup-manager disabled). */
   const struct cgroup_set *cgroup;
-  /* The policy's plan: stack the seccomp floor filter (linux_seccomp_floor.h). */
-  bool seccomp_floor;
   /* The policy's plan: confine with Landlock (lifecycle also sets the
    * run.bulwark.landlock annotation in the hardened spec, which the init
    * reads; kept here for the record). */

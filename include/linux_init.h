@@ -29,7 +29,8 @@ struct init_ctx
   /* linux.seccomp compiled (or taken from the cache) by the runtime; NULL:
    * compile it here with libseccomp (filters with notify rules). */
   const struct seccomp_bpf *seccomp_prog;
-  bool seccomp_floor;  /* the policy's floor filter, stacked last */
+  /* The policy's floor filter, stacked last; NULL: none. */
+  const struct seccomp_bpf *seccomp_floor;
 };
 
 /* Never returns: execs the workload or exits non-zero (after sending the

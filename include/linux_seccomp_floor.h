@@ -13,6 +13,14 @@
 #include "error.h"
 #include "linux_seccomp_cache.h"
 
+/* The annotation by which the hardening step asks for the floor ("true"):
+ * the init of `create` and every process of `exec` load it. */
+#define SECCOMP_FLOOR_ANNOTATION "run.bulwark.seccomp.floor"
+
+/* Whether `spec` asks for the floor; an error naming the annotation for a
+ * value other than "true" or "false". */
+int seccomp_floor_wanted (const struct spec *spec, bool *wanted, struct bw_error *err);
+
 /* The syscall names the floor denies, NULL-terminated. */
 extern const char *const seccomp_floor_syscalls[];
 
@@ -26,8 +34,9 @@ int seccomp_floor_compile (struct seccomp_bpf *out, struct bw_error *err);
 int seccomp_floor_load_or_compile (const char *state_root, struct seccomp_bpf *out,
                                    bool *from_cache, struct bw_error *err);
 
-/* Compile and load the floor into the calling thread. Needs no_new_privs or
- * CAP_SYS_ADMIN; it does not set no_new_privs itself. */
-int seccomp_floor_install (struct bw_error *err);
+/* Load the floor `prog` (from seccomp_floor_load_or_compile) into the
+ * calling thread. Needs no_new_privs or CAP_SYS_ADMIN; it does not set
+ * no_new_privs itself. */
+int seccomp_floor_install (const struct seccomp_bpf *prog, struct bw_error *err);
 
 #endif

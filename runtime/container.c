@@ -29,6 +29,7 @@
 #include "linux_process.h"
 #include "linux_rootfs.h"
 #include "linux_seccomp_cache.h"
+#include "linux_seccomp_floor.h"
 #include "linux_seccomp.h"
 #include "linux_sync.h"
 #include "linux_terminal.h"
@@ -111,6 +112,7 @@ struct stage_ctx
   int fifo_fd;
   int console_sock;  /* -1 without process.terminal */
   const struct seccomp_bpf *seccomp_prog;  /* NULL: the init compiles */
+  const struct seccomp_bpf *seccomp_floor; /* NULL: no floor */
 };
 
 /* The setup process: namespaces, then the init. Runs in a fork of the
@@ -239,7 +241,7 @@ stage_namespaces (const struct stage_ctx *c, pid_t *init_pid, struct bw_error *e
         .id = c->opts->id,
         .seccomp_agent_fd = agent_fd,
         .seccomp_prog = c->seccomp_prog,
-        .seccomp_floor = c->opts->seccomp_floor,
+        .seccomp_floor = c->seccomp_floor,
       };
       init_main (&ictx);
     }
@@ -378,6 +380,24 @@ handshake (const struct spec *spec, struct state_handle *state, int sync_fd, pid
  * may be in a user namespace that cannot reach the state root. Filters
  * with notify rules stay with libseccomp in the init (the listener fd
  * comes from its load). */
+/* The state root (the parent of the container's directory) holds the
+ * compiled-filter cache; NULL when there is none to use. */
+static int
+cache_root (const struct container_create_opts *opts, char **out, struct bw_error *err)
+{
+  _cleanup_free_ char *root = strdup (opts->state->dir);
+  if (!root)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  char *slash = strrchr (root, '/');
+  *out = NULL;
+  if (slash && slash != root)
+    {
+      *slash = '\0';
+      *out = bw_steal_ptr (root);
+    }
+  return 0;
+}
+
 static int
 prepare_seccomp (const struct spec *spec, const struct container_create_opts *opts,
                  struct seccomp_bpf *prog, struct bw_error *err)
@@ -385,14 +405,24 @@ prepare_seccomp (const struct spec *spec, const struct container_create_opts *op
   const struct spec_seccomp *sc = spec->linux ? spec->linux->seccomp : NULL;
   if (!sc || !seccomp_cache_usable (sc))
     return 0;
-  _cleanup_free_ char *state_root = strdup (opts->state->dir);
-  if (!state_root)
-    return bw_error_set (err, ENOMEM, "out of memory");
-  char *slash = strrchr (state_root, '/');
-  if (slash)
-    *slash = '\0';
-  return seccomp_cache_load_or_compile (slash && state_root[0] ? state_root : NULL, sc, prog,
-                                        NULL, err);
+  _cleanup_free_ char *state_root = NULL;
+  int ret = cache_root (opts, &state_root, err);
+  return ret < 0 ? ret : seccomp_cache_load_or_compile (state_root, sc, prog, NULL, err);
+}
+
+/* The policy's floor filter (annotation SECCOMP_FLOOR_ANNOTATION), from
+ * the same cache. */
+static int
+prepare_floor (const struct spec *spec, const struct container_create_opts *opts,
+               struct seccomp_bpf *prog, struct bw_error *err)
+{
+  bool wanted;
+  int ret = seccomp_floor_wanted (spec, &wanted, err);
+  if (ret < 0 || !wanted)
+    return ret;
+  _cleanup_free_ char *state_root = NULL;
+  ret = cache_root (opts, &state_root, err);
+  return ret < 0 ? ret : seccomp_floor_load_or_compile (state_root, prog, NULL, err);
 }
 
 int
@@ -402,6 +432,7 @@ container_create (const struct spec *spec, const struct container_create_opts *o
   _cleanup_close_ int fifo_fd = -1;
   _cleanup_close_ int console_sock = -1;
   _cleanup_seccomp_bpf_ struct seccomp_bpf seccomp_prog = SECCOMP_BPF_INIT;
+  _cleanup_seccomp_bpf_ struct seccomp_bpf floor_prog = SECCOMP_BPF_INIT;
   int fds[2] = { -1, -1 };
   pid_t stage_pid = 0, pid = 0;
   struct stage_ctx sctx = { .spec = spec, .opts = opts, .runtime_pid = getpid () };
@@ -431,9 +462,12 @@ container_create (const struct spec *spec, const struct container_create_opts *o
   ret = make_exec_fifo (spec, opts->state->dir_fd, &fifo_fd, err);
   if (ret == 0)
     ret = prepare_seccomp (spec, opts, &seccomp_prog, err);
+  if (ret == 0)
+    ret = prepare_floor (spec, opts, &floor_prog, err);
   if (ret < 0)
     goto fail;
   sctx.seccomp_prog = seccomp_prog.insns ? &seccomp_prog : NULL;
+  sctx.seccomp_floor = floor_prog.insns ? &floor_prog : NULL;
   /* Connected here, on the host; the init sends the pty master over it. */
   if (spec->process->terminal.value)
     ret = terminal_connect (opts->console_socket, &console_sock, err);

@@ -18,6 +18,7 @@
 #include "linux_landlock.h"
 #include "linux_mount.h"
 #include "linux_rootfs.h"
+#include "linux_seccomp_floor.h"
 #include "policy.h"
 
 /* The profile bulwark ships (profiles/apparmor/), loaded on first use. */
@@ -187,6 +188,12 @@ hardening_apply (struct hardening *hd, const char *id, const struct spec *in,
       if (ret == 0)
         ret = set_annotation (&hardened->annotations, MOUNTS_IDMAP_ANNOTATION,
                               p->idmap_fallback == POLICY_REFUSE ? "required" : "best-effort");
+      if (ret < 0)
+        return bw_error_set (err, -ret, "annotations: out of memory");
+    }
+  if (hardening_wants_floor (hd))
+    {
+      ret = set_annotation (&hardened->annotations, SECCOMP_FLOOR_ANNOTATION, "true");
       if (ret < 0)
         return bw_error_set (err, -ret, "annotations: out of memory");
     }

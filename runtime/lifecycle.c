@@ -341,7 +341,6 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
     ret = hardening_record (hd, ctx, &h, err);
   if (ret < 0)
     goto fail;
-  copts.seccomp_floor = hardening_wants_floor (hd);
   copts.landlock = hardening_wants_landlock (hd);
 
   copts.id = id;

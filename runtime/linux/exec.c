@@ -31,6 +31,7 @@
 #include "linux_lsm.h"
 #include "linux_process.h"
 #include "linux_seccomp.h"
+#include "linux_seccomp_floor.h"
 #include "linux_sync.h"
 #include "linux_terminal.h"
 #include "sys.h"
@@ -102,6 +103,7 @@ struct exec_ctx
   int console_sock;
   int procfd;                        /* the host's procfs, opened by the helper */
   struct seccomp_prepared *filter;   /* compiled by the helper */
+  const struct seccomp_bpf *floor;   /* the policy's floor filter, or NULL */
 };
 
 /* The host's procfs, opened before joining: a /proc the container cannot
@@ -147,6 +149,10 @@ process_setup (const struct exec_ctx *c, char **exec_path, struct bw_error *err)
     close (c->console_sock);
   if (ret == 0 && !p->no_new_privileges.value)
     ret = load_seccomp (c, host_pid, err);
+  /* The floor stacks on it, as on the container's init: now without
+   * no_new_privs (loading needs the CAP_SYS_ADMIN about to go), else last. */
+  if (ret == 0 && c->floor && !p->no_new_privileges.value)
+    ret = seccomp_floor_install (c->floor, err);
   if (ret == 0)
     ret = init_setup_process (p, err);
   if (ret == 0)
@@ -168,7 +174,10 @@ process_setup (const struct exec_ctx *c, char **exec_path, struct bw_error *err)
   for (int fd = 3; fd < 3 + req->preserve_fds; fd++)
     if (fd != c->sync_fd && fd != c->filter->agent_fd)
       fcntl (fd, F_SETFD, 0);
-  return load_seccomp (c, host_pid, err);
+  ret = load_seccomp (c, host_pid, err);
+  if (ret == 0 && c->floor && p->no_new_privileges.value)
+    ret = seccomp_floor_install (c->floor, err);
+  return ret;
 }
 
 __attribute__ ((noreturn)) static void
@@ -310,9 +319,18 @@ exec_spawn (const struct exec_request *req, pid_t *pid, struct bw_error *err)
   int32_t value = 0;
   int status;
   struct seccomp_prepared filter = SECCOMP_PREPARED_INIT;
+  _cleanup_seccomp_bpf_ struct seccomp_bpf floor = SECCOMP_BPF_INIT;
   struct exec_ctx c = { .req = req, .runtime_pid = getpid (), .console_sock = -1,
                         .procfd = -1, .filter = &filter };
+  bool want_floor = false;
   int ret = check_request (req, err);
+  if (ret == 0)
+    ret = seccomp_floor_wanted (req->config, &want_floor, err);
+  if (ret == 0 && want_floor)
+    {
+      ret = seccomp_floor_load_or_compile (NULL, &floor, NULL, err);
+      c.floor = &floor;
+    }
   if (ret == 0)
     ret = open_init (req->rec, &pidfd, err);
   if (ret == 0)

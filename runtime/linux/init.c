@@ -265,7 +265,7 @@ setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_s
   /* Without no_new_privs, loading needs the CAP_SYS_ADMIN we are about to
    * give up: the floor goes in now too. */
   if (ret == 0 && ctx->seccomp_floor && !ctx->spec->process->no_new_privileges.value)
-    ret = seccomp_floor_install (err);
+    ret = seccomp_floor_install (ctx->seccomp_floor, err);
   if (ret == 0)
     ret = init_setup_process (ctx->spec->process, err);
   if (ret == 0)
@@ -292,7 +292,7 @@ setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_s
   /* The policy's floor, stacked on the config's filter (or alone): the
    * kernel applies the strictest, so no config can lift it. */
   if (ret == 0 && ctx->seccomp_floor && ctx->spec->process->no_new_privileges.value)
-    ret = seccomp_floor_install (err);
+    ret = seccomp_floor_install (ctx->seccomp_floor, err);
   return ret;
 }
 

@@ -131,13 +131,23 @@ seccomp_floor_load_or_compile (const char *state_root, struct seccomp_bpf *out,
 }
 
 int
-seccomp_floor_install (struct bw_error *err)
+seccomp_floor_install (const struct seccomp_bpf *prog, struct bw_error *err)
 {
-  _cleanup_seccomp_bpf_ struct seccomp_bpf prog = SECCOMP_BPF_INIT;
-  int ret = seccomp_floor_compile (&prog, err);
-  if (ret == 0)
-    ret = seccomp_bpf_load (&prog, err);
-  if (ret < 0)
-    return bw_error_prefix (err, "seccomp floor");
+  int ret = seccomp_bpf_load (prog, err);
+  return ret < 0 ? bw_error_prefix (err, "seccomp floor") : 0;
+}
+
+int
+seccomp_floor_wanted (const struct spec *spec, bool *wanted, struct bw_error *err)
+{
+  const char *v = spec_annotation (spec, SECCOMP_FLOOR_ANNOTATION);
+  *wanted = v && strcmp (v, "true") == 0;
+  if (v && !*wanted && strcmp (v, "false") != 0)
+    {
+      char q[80];
+      bw_quote (v, 32, q, sizeof q);
+      return bw_error_set (err, EINVAL, "annotations." SECCOMP_FLOOR_ANNOTATION ": unknown value "
+                           "%s (\"true\" or \"false\")", q);
+    }
   return 0;
 }

@@ -273,6 +273,22 @@ out=$(POLICY=$BW_TMP/badlog.json bw run -b "$B" badlog 2>&1)
 [ $? -ne 0 ] && grep -q 'auditLog: must be an absolute path' <<<"$out" && ok "audit log: a relative path is a policy error" \
   || fail "audit log: a relative path is a policy error" "$out"
 
+# The floor holds for processes entering through exec too, even when the
+# config's own filter allows everything.
+F=$BW_TMP/floor; mkdir -p "$F"; cp -a "$B/rootfs" "$F/"; cp "$B/config.json" "$F/"
+edit_config "$F/config.json" 'c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW"}; c["process"]["args"] = ["sleep", "60"]'
+if bw run -d -b "$F" floor-exec >/dev/null 2>&1; then
+  # io_uring_setup, which a user namespace may otherwise call.
+  out=$(bw exec floor-exec seccomp_probe 425 1 buf 2>&1)
+  [ "$out" = "err 1" ] && ok "floor: an exec'd process gets it (io_uring_setup EPERM under an allow-all config filter)" \
+    || fail "floor: an exec'd process gets it (io_uring_setup EPERM under an allow-all config filter)" "$out"
+  out=$(bw exec floor-exec seccomp_probe getpid 2>&1)
+  grep -q '^ok' <<<"$out" && ok "floor: other syscalls pass in exec" || fail "floor: other syscalls pass in exec" "$out"
+  bw delete -f floor-exec >/dev/null 2>&1
+else
+  fail "floor: run -d" "$(bw run -d -b "$F" floor-exec2 2>&1)"
+fi
+
 # ---------------------------------------------------------------- audit
 POLICY=$TESTS_DIR/policy/audit.json
 out=$(bw run -b "$B" audited 2>&1)

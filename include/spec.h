@@ -335,6 +335,10 @@ void spec_resources_free (struct spec_resources *r);
 
 /* Lookups used by other modules. NULL when absent. */
 const char *spec_annotation (const struct spec *spec, const char *key);
+/* An annotation holding "true" or "false" (absent: false); any other
+ * value is an error naming annotations.KEY. */
+int spec_annotation_bool (const struct spec *spec, const char *key, bool *out,
+                          struct bw_error *err);
 const struct spec_namespace *spec_namespace_find (const struct spec *spec, enum spec_ns_type t);
 
 /* Read a whole regular file (limit: 16 MiB) into a NUL-terminated buffer. */

@@ -257,6 +257,21 @@ spec_annotation (const struct spec *spec, const char *key)
   return NULL;
 }
 
+int
+spec_annotation_bool (const struct spec *spec, const char *key, bool *out, struct bw_error *err)
+{
+  const char *v = spec_annotation (spec, key);
+  *out = v && strcmp (v, "true") == 0;
+  if (v && !*out && strcmp (v, "false") != 0)
+    {
+      char q[80];
+      bw_quote (v, 32, q, sizeof q);
+      return bw_error_set (err, EINVAL, "annotations.%s: unknown value %s (\"true\" or \"false\")",
+                           key, q);
+    }
+  return 0;
+}
+
 const struct spec_namespace *
 spec_namespace_find (const struct spec *spec, enum spec_ns_type t)
 {

@@ -292,16 +292,7 @@ rootfs_isolate_mount (const struct spec *spec, int root_dir, struct bw_error *er
 int
 rootfs_idmap_wanted (const struct spec *spec, bool *wanted, struct bw_error *err)
 {
-  const char *v = spec_annotation (spec, ROOTFS_IDMAP_ANNOTATION);
-  *wanted = v && strcmp (v, "true") == 0;
-  if (v && !*wanted && strcmp (v, "false") != 0)
-    {
-      char q[80];
-      bw_quote (v, 32, q, sizeof q);
-      return bw_error_set (err, EINVAL, "annotations." ROOTFS_IDMAP_ANNOTATION ": unknown value "
-                           "%s (\"true\" or \"false\")", q);
-    }
-  return 0;
+  return spec_annotation_bool (spec, ROOTFS_IDMAP_ANNOTATION, wanted, err);
 }
 
 int

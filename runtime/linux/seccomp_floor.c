@@ -140,14 +140,5 @@ seccomp_floor_install (const struct seccomp_bpf *prog, struct bw_error *err)
 int
 seccomp_floor_wanted (const struct spec *spec, bool *wanted, struct bw_error *err)
 {
-  const char *v = spec_annotation (spec, SECCOMP_FLOOR_ANNOTATION);
-  *wanted = v && strcmp (v, "true") == 0;
-  if (v && !*wanted && strcmp (v, "false") != 0)
-    {
-      char q[80];
-      bw_quote (v, 32, q, sizeof q);
-      return bw_error_set (err, EINVAL, "annotations." SECCOMP_FLOOR_ANNOTATION ": unknown value "
-                           "%s (\"true\" or \"false\")", q);
-    }
-  return 0;
+  return spec_annotation_bool (spec, SECCOMP_FLOOR_ANNOTATION, wanted, err);
 }

@@ -289,6 +289,12 @@ else
   fail "floor: run -d" "$(bw run -d -b "$F" floor-exec2 2>&1)"
 fi
 
+# Under enforce the policy's own value replaces the config's; in audit mode
+# the config's stands, and a wrong one is refused.
+edit_config "$F/config.json" 'c.setdefault("annotations", {})["run.bulwark.seccomp.floor"] = "maybe"; c["process"]["args"] = ["true"]'
+POLICY=$TESTS_DIR/policy/audit.json expect_fail "floor: an unknown annotation value is refused in one line" \
+  '^bulwark: annotations\.run\.bulwark\.seccomp\.floor: unknown value "maybe"' run -b "$F" floor-bad
+
 # ---------------------------------------------------------------- audit
 POLICY=$TESTS_DIR/policy/audit.json
 out=$(bw run -b "$B" audited 2>&1)

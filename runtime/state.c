@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -307,6 +308,45 @@ create_plain (struct state_store *st, const char *id, const char *name, struct s
   return handle_fill (st, id, name, fd, h, err);
 }
 
+/* A leftover of a runtime killed halfway through a create (".new-") or a
+ * remove (".del-") is swept when it is old and nobody holds its lock (a
+ * live create or remove holds it from the start, so the age only covers
+ * the instant between mkdir and flock). Best effort: what can't be removed
+ * (a mount left inside) stays. */
+#define LEFTOVER_MIN_AGE 60
+
+static void
+sweep_leftovers (struct state_store *st)
+{
+  int fd = openat (st->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  if (!d)
+    {
+      if (fd >= 0)
+        close (fd);
+      return;
+    }
+  time_t now = time (NULL);
+  struct dirent *e;
+  while ((e = readdir (d)) != NULL)
+    {
+      const char *n = e->d_name;
+      struct stat sb;
+      if ((strncmp (n, ".new-", 5) != 0 && strncmp (n, ".del-", 5) != 0)
+          || fstatat (st->root_fd, n, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (sb.st_mode)
+          || now - sb.st_mtime < LEFTOVER_MIN_AGE)
+        continue;
+      _cleanup_close_ int dir = openat (st->root_fd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW
+                                                          | O_CLOEXEC);
+      if (dir < 0 || flock (dir, LOCK_EX | LOCK_NB) < 0)
+        continue;
+      struct bw_error ignored = { 0 };
+      if (remove_tree_at (dir, n, 0, &ignored) == 0)
+        unlinkat (st->root_fd, n, AT_REMOVEDIR);
+    }
+  closedir (d);
+}
+
 int
 state_container_create (struct state_store *st, const char *id, struct state_handle *h,
                         struct bw_error *err)
@@ -318,6 +358,7 @@ state_container_create (struct state_store *st, const char *id, struct state_han
   if (st->root_fd < 0)
     return bw_error_set (err, ENOENT, "state root %s does not exist", st->root);
 
+  sweep_leftovers (st);
   char name[DIR_NAME_MAX], tmp[64];
   dir_name_for (id, name);
   ret = state_random_name (".new-", tmp, sizeof tmp, err);

@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -698,6 +700,56 @@ test_time (void)
   free (now);
 }
 
+/* A leftover dir at `name` below `root`, `age` seconds old, holding a file. */
+static int
+make_leftover (const char *root, const char *name, time_t age)
+{
+  _cleanup_free_ char *dir = path_in (root, name);
+  _cleanup_free_ char *file = path_in (dir, "state.json");
+  if (mkdir (dir, 0700) < 0)
+    return -1;
+  int fd = open (file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    close (fd);
+  struct timespec t[2] = { { .tv_sec = time (NULL) - age }, { .tv_sec = time (NULL) - age } };
+  return utimensat (AT_FDCWD, dir, t, 0);
+}
+
+static bool
+exists_in (const char *root, const char *name)
+{
+  _cleanup_free_ char *p = path_in (root, name);
+  struct stat sb;
+  return stat (p, &sb) == 0;
+}
+
+/* Leftovers of killed creates and removes (.new-, .del-) are swept at the
+ * next create when old and unlocked; young or locked ones are in use. */
+static void
+test_sweep (const char *root)
+{
+  struct state_store st = STATE_STORE_INIT;
+  struct bw_error err = { 0 };
+  state_store_open (root, true, &st, &err);
+  make_leftover (root, ".new-dead", 3600);
+  make_leftover (root, ".del-dead", 3600);
+  make_leftover (root, ".new-young", 0);
+  make_leftover (root, ".del-held", 3600);
+  _cleanup_free_ char *held = path_in (root, ".del-held");
+  int lock = open (held, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  CHECK (lock >= 0 && flock (lock, LOCK_EX) == 0, "sweep: lock a leftover", "%s", strerror (errno));
+  struct state_handle h = STATE_HANDLE_INIT;
+  CHECK (state_container_create (&st, "sweeper", &h, &err) == 0, "sweep: create", "%s", err.msg);
+  CHECK (!exists_in (root, ".new-dead"), "sweep: an old .new- leftover is removed", "still there");
+  CHECK (!exists_in (root, ".del-dead"), "sweep: an old .del- leftover is removed", "still there");
+  CHECK (exists_in (root, ".new-young"), "sweep: a young one (a create under way) stays", "removed");
+  CHECK (exists_in (root, ".del-held"), "sweep: a locked one (a remove under way) stays", "removed");
+  state_container_remove (&st, &h, &err);
+  if (lock >= 0)
+    close (lock);
+  state_store_close (&st);
+}
+
 int
 main (void)
 {
@@ -716,6 +768,8 @@ main (void)
   _cleanup_free_ char *race_root = path_in (tmp_base, "race");
   test_create_race (race_root);
   test_lock_serialization (root);
+  _cleanup_free_ char *sweep_root = path_in (tmp_base, "sweep");
+  test_sweep (sweep_root);
   test_status ();
   test_output ();
   test_time ();

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "error.h"
 #include "state.h"
+#include "tty_relay.h"
 
 struct lifecycle_create_opts
 {
@@ -21,6 +22,10 @@ struct lifecycle_create_opts
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;
+  /* run in the foreground: when the config asks for a terminal and no
+   * console socket is given, listen on this one (tty_relay) and pass it;
+   * the caller receives the master. NULL: such a config is refused. */
+  struct tty_relay_socket *relay;
 };
 
 /* Everything of `create`; *pid receives the init's host pid. */

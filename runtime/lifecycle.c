@@ -253,10 +253,17 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
   ret = load_bundle (ctx, o->bundle, &rec.bundle, &rec.rootfs, &spec, err);
   if (ret < 0)
     goto out;
-  if (spec->process->terminal.value && !o->console_socket)
+  if (spec->process->terminal.value && !o->console_socket && o->relay)
     {
-      /* run in the foreground relays the terminal itself (tty_relay) and
-       * passes a socket of its own: only create and run --detach get here. */
+      /* run in the foreground relays the terminal itself. */
+      ret = tty_relay_listen (o->relay, err);
+      if (ret < 0)
+        goto out;
+      copts.console_socket = o->relay->path;
+    }
+  else if (spec->process->terminal.value && !o->console_socket)
+    {
+      /* Only create and run --detach get here. */
       ret = bw_error_set (err, EINVAL,
                           "config.json: process.terminal is true but no --console-socket was "
                           "given: cannot allocate a tty for a detached container without one");

@@ -25,7 +25,8 @@ int cgroup_add (struct cgroup_writes *ws, const char *controller, const char *fi
 int cgroup_add_alt (struct cgroup_writes *ws, const char *file, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));
 
-/* The parts both mappings share: pids, hugetlb, rdma. `v2` picks file names. */
+/* The parts both mappings share: cpu.idle, cpuset, pids, hugetlb, rdma.
+ * `v2` picks file names. */
 int cgroup_common_writes (const struct spec_resources *r, bool v2, struct cgroup_writes *ws);
 
 #endif

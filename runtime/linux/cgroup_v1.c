@@ -64,13 +64,6 @@ cpu_writes (const struct spec_cpu *c, struct cgroup_writes *ws)
   if (c->realtime_runtime.set && c->realtime_runtime.value)
     TRY_ALLOC (cgroup_add (ws, "cpu", "cpu.rt_runtime_us", "linux.resources.cpu.realtimeRuntime",
                      "%" PRId64, c->realtime_runtime.value));
-  if (c->idle.set)
-    TRY_ALLOC (cgroup_add (ws, "cpu", "cpu.idle", "linux.resources.cpu.idle", "%" PRId64,
-                     c->idle.value));
-  if (c->cpus && *c->cpus)
-    TRY_ALLOC (cgroup_add (ws, "cpuset", "cpuset.cpus", "linux.resources.cpu.cpus", "%s", c->cpus));
-  if (c->mems && *c->mems)
-    TRY_ALLOC (cgroup_add (ws, "cpuset", "cpuset.mems", "linux.resources.cpu.mems", "%s", c->mems));
   return 0;
 nomem:
   return -ENOMEM;

@@ -175,6 +175,14 @@ cgroup_add_alt (struct cgroup_writes *ws, const char *file, const char *fmt, ...
 int
 cgroup_common_writes (const struct spec_resources *r, bool v2, struct cgroup_writes *ws)
 {
+  const struct spec_cpu *c = r->cpu;
+  if (c && c->idle.set)
+    TRY_ALLOC (cgroup_add (ws, "cpu", "cpu.idle", "linux.resources.cpu.idle", "%" PRId64,
+                           c->idle.value));
+  if (c && c->cpus && *c->cpus)
+    TRY_ALLOC (cgroup_add (ws, "cpuset", "cpuset.cpus", "linux.resources.cpu.cpus", "%s", c->cpus));
+  if (c && c->mems && *c->mems)
+    TRY_ALLOC (cgroup_add (ws, "cpuset", "cpuset.mems", "linux.resources.cpu.mems", "%s", c->mems));
   if (r->pids && r->pids->limit.set && r->pids->limit.value != 0)
     {
       if (r->pids->limit.value > 0)
@@ -293,13 +301,6 @@ cpu_writes (const struct spec_cpu *c, struct cgroup_writes *ws, struct bw_error 
   if (c->burst.set)
     TRY_ALLOC (cgroup_add (ws, "cpu", "cpu.max.burst", "linux.resources.cpu.burst", "%" PRIu64,
                      c->burst.value));
-  if (c->idle.set)
-    TRY_ALLOC (cgroup_add (ws, "cpu", "cpu.idle", "linux.resources.cpu.idle", "%" PRId64,
-                     c->idle.value));
-  if (c->cpus && *c->cpus)
-    TRY_ALLOC (cgroup_add (ws, "cpuset", "cpuset.cpus", "linux.resources.cpu.cpus", "%s", c->cpus));
-  if (c->mems && *c->mems)
-    TRY_ALLOC (cgroup_add (ws, "cpuset", "cpuset.mems", "linux.resources.cpu.mems", "%s", c->mems));
   return 0;
 nomem:
   return bw_error_set (err, ENOMEM, "cgroup: out of memory");

@@ -40,6 +40,12 @@ int hardening_record (struct hardening *hd, struct cli_ctx *ctx, struct state_ha
 bool hardening_wants_floor (const struct hardening *hd);
 bool hardening_wants_landlock (const struct hardening *hd);
 
+/* update: the policy's limits on `config` (the saved hardened config with
+ * the update merged in), as at create: what goes above a maximum, or asks
+ * for no limit, is changed and a warning naming the policy key is logged. */
+int hardening_limit_update (struct cli_ctx *ctx, const char *id, struct spec *config,
+                            struct bw_error *err);
+
 /* Give the ID range back (failed create). */
 void hardening_abandon (struct hardening *hd, const char *id);
 

@@ -202,6 +202,13 @@ int policy_harden (const struct policy *p, const struct host_facts *facts,
                    const struct spec *in, struct spec **out, struct decisions **d,
                    struct bw_error *err);
 
+/* The limits control alone, for `update`: `config` (the container's
+ * hardened config with the update merged in) gets the same defaults and
+ * ceilings as at create, its bulwark.*.max relaxations included, edited in
+ * place (in audit mode left as is). *d: the limits decisions; free it. */
+int policy_limit_resources (const struct policy *p, struct spec *config, struct decisions **d,
+                            struct bw_error *err);
+
 void decisions_free (struct decisions *d);
 
 /* Rendering (malloc'd strings; library code never prints). */

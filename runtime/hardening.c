@@ -242,6 +242,28 @@ hardening_record (struct hardening *hd, struct cli_ctx *ctx, struct state_handle
   return 0;
 }
 
+int
+hardening_limit_update (struct cli_ctx *ctx, const char *id, struct spec *config,
+                        struct bw_error *err)
+{
+  struct policy *p = NULL;
+  struct decisions *d = NULL;
+  int ret = host_policy_load (ctx, &p, err);
+  if (ret == 0)
+    ret = policy_limit_resources (p, config, &d, err);
+  for (size_t i = 0; ret == 0 && i < d->n; i++)
+    {
+      const struct decision *x = &d->items[i];
+      if (x->outcome == DECISION_CLAMPED || x->outcome == DECISION_ADDED)
+        log_msg (&ctx->log, LOG_LEVEL_WARNING, "update %s: %s: asked %s, %s %s (%s)", id,
+                 x->field, x->asked, d->mode == POLICY_AUDIT ? "audit: would set" : "set",
+                 x->enforced, x->rule);
+    }
+  decisions_free (d);
+  policy_free (p);
+  return ret;
+}
+
 bool
 hardening_wants_floor (const struct hardening *hd)
 {

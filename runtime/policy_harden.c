@@ -616,6 +616,31 @@ spec_copy (const struct spec *in, struct spec **out, struct bw_error *err)
 }
 
 int
+policy_limit_resources (const struct policy *p, struct spec *config, struct decisions **d,
+                        struct bw_error *err)
+{
+  _cleanup_spec_ struct spec *audit_copy = NULL;
+  *d = calloc (1, sizeof **d);
+  if (!*d)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  (*d)->mode = p->mode;
+  if (!config->linux)
+    return bw_error_set (err, EINVAL, "linux: missing; the policy needs the linux object");
+  if (p->mode == POLICY_AUDIT)
+    {
+      /* Decide and report on a copy: audit changes nothing. */
+      TRY (spec_copy (config, &audit_copy, err));
+      config = audit_copy;
+    }
+  struct harden_ctx h = { .p = p, .s = config, .d = *d, .err = err };
+  int r = harden_read_relaxations (&h, config);
+  if (r >= 0)
+    r = harden_limits (&h);
+  bw_strvfree (h.relax.caps_add.v);
+  return r < 0 ? r : 0;
+}
+
+int
 policy_harden (const struct policy *p, const struct host_facts *facts, const struct spec *in,
                struct spec **out, struct decisions **d, struct bw_error *err)
 {

@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "cmd.h"
+#include "hardening.h"
 #include "spec.h"
 
 enum
@@ -376,10 +377,11 @@ apply_update (struct cli_ctx *ctx, const char *id, struct spec_resources *upd,
           || merge_resources (saved->linux->resources, &flags) < 0)
         ret = bw_error_set (err, ENOMEM, "out of memory");
     }
+  /* An update is held to the policy's limits as a create is. */
   if (ret == 0)
-    {
-      ret = cgroup_load (CGROUP_ROOT, -1, rec.cgroup_path, &cg, err);
-    }
+    ret = hardening_limit_update (ctx, id, saved, err);
+  if (ret == 0)
+    ret = cgroup_load (CGROUP_ROOT, -1, rec.cgroup_path, &cg, err);
   if (ret == 0)
     ret = cgroup_apply (&cg, saved->linux->resources, true, err);
   if (ret == 0)

@@ -163,6 +163,23 @@ if [ -n "$pid" ]; then
   pids=$(cat "/sys/fs/cgroup/pids$pidcg/pids.max" 2>/dev/null)
   [ "$mem" = 1073741824 ] && ok "docker: memory limit added" || fail "docker: memory limit added" "memory.limit_in_bytes=$mem"
   [ "$pids" = 1024 ] && ok "docker: pids limit added" || fail "docker: pids limit added" "pids.max=$pids"
+  # update is held to the same limits: above the maximum is clamped (with a
+  # warning naming the policy key), unlimited gets the default, within the
+  # maximum is as asked.
+  out=$(bw update --memory 100G --pids-limit -1 lim 2>&1); rc=$?
+  mem=$(cat "/sys/fs/cgroup/memory$memcg/memory.limit_in_bytes" 2>/dev/null)
+  pids=$(cat "/sys/fs/cgroup/pids$pidcg/pids.max" 2>/dev/null)
+  [ $rc -eq 0 ] && [ "$mem" = 8589934592 ] && grep -q 'limits\.memory\.max' <<<"$out" \
+    && ok "update: memory above the maximum clamped, and said" || fail "update: memory above the maximum clamped, and said" "rc=$rc mem=$mem $out"
+  [ "$pids" = 1024 ] && grep -q 'limits\.pids\.default' <<<"$out" \
+    && ok "update: unlimited pids get the default" || fail "update: unlimited pids get the default" "pids.max=$pids $out"
+  bw update --memory 256M --pids-limit 50 lim >/dev/null 2>&1
+  [ "$(cat "/sys/fs/cgroup/memory$memcg/memory.limit_in_bytes")" = 268435456 ] \
+    && [ "$(cat "/sys/fs/cgroup/pids$pidcg/pids.max")" = 50 ] \
+    && ok "update: within the maximum as asked" || fail "update: within the maximum as asked" "$(cat "/sys/fs/cgroup/pids$pidcg/pids.max")"
+  POLICY=$TESTS_DIR/policy/audit.json bw update --memory 100G lim >/dev/null 2>&1
+  [ "$(cat "/sys/fs/cgroup/memory$memcg/memory.limit_in_bytes")" = 107374182400 ] \
+    && ok "update under an audit policy: the policy changes nothing (100G as asked)" || fail "update under an audit policy: the policy changes nothing (100G as asked)" "$(cat "/sys/fs/cgroup/memory$memcg/memory.limit_in_bytes")"
   # Two live containers: different host ranges.
   bw create -b "$B" lim2 >/dev/null 2>&1
   pid2=$(bw state lim2 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null)

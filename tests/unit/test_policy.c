@@ -4,6 +4,7 @@
  * the report. Fixtures are found under $srcdir (set by make check), else
  * under the current directory. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
@@ -725,6 +726,39 @@ static const struct relax_case relax_cases[] = {
   { "bulwark.userns.disable", "true", "relaxations.userns.disable" },
 };
 
+/* update: the limits alone, with the container's relaxations. */
+static void
+test_limit_resources (const struct policy *p)
+{
+  _cleanup_policy_ struct policy *all = load_policy (DATA "policy/relax-all.json");
+  struct decisions *d = NULL;
+  struct bw_error err = { 0 };
+  _cleanup_spec_ struct spec *s = load_config ("docker-seccomp-unconfined.json");
+  s->linux->resources->memory->limit.value = 100LL << 30;
+  s->linux->resources->pids->limit.value = -1;
+  CHECK (policy_limit_resources (p, s, &d, &err) == 0, "update limits: ok", "%s", err.msg);
+  CHECK (s->linux->resources->memory->limit.value == 8LL << 30, "update limits: memory clamped",
+         "%" PRId64, s->linux->resources->memory->limit.value);
+  CHECK (s->linux->resources->pids->limit.value == 1024, "update limits: unlimited pids get the "
+         "default", "%" PRId64, s->linux->resources->pids->limit.value);
+  CHECK_DECISION (d, "limits", "limits.memory.max", NULL, DECISION_CLAMPED, "8589934592",
+                  "update limits: the clamp is a decision");
+  decisions_free (d);
+
+  /* A bulwark.memory.max relaxation the policy allows raises the ceiling. */
+  s->linux->resources->memory->limit.value = 12LL << 30;
+  add_annotation (s, "bulwark.memory.max", "16G");
+  CHECK (policy_limit_resources (all, s, &d, &err) == 0
+           && s->linux->resources->memory->limit.value == 12LL << 30,
+         "update limits: an allowed relaxation holds", "%s", err.msg);
+  decisions_free (d);
+  /* Refused by a policy that does not allow it, as at create. */
+  _cleanup_policy_ struct policy *strict = load_policy (DATA "policy/strict.json");
+  CHECK (policy_limit_resources (strict, s, &d, &err) == -EPERM, "update limits: a relaxation the "
+         "policy does not allow is refused", "%s", err.msg);
+  decisions_free (d);
+}
+
 static void
 test_relaxations (void)
 {
@@ -1062,6 +1096,7 @@ main (void)
   test_docker_privileged (p);
   test_refusals (p);
   test_relaxations ();
+  test_limit_resources (p);
   test_audit_and_report ();
   test_edges (p);
   test_landlock_nnp ();

@@ -183,8 +183,11 @@ expect_out "containerd: --env" "bar baz" ctr_run "${ID_PREFIX}-env" --env FOO=ba
 expect_out "containerd: --cwd" /work ctr_run "${ID_PREFIX}-cwd" --cwd /work -- pwd
 
 # -t: ctr needs a terminal of its own, so it runs under script(1).
-# script echoes the EOF of its /dev/null input as "^@": dropped.
-run_out script -qec "ctr_run ${ID_PREFIX}-tty -t -- sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo stdio-is-tty; exit 7'" /dev/null
+# script echoes the EOF of its /dev/null input as "^@": dropped. The
+# command is exec'd: script runs it with $SHELL -c, and a shell that stays
+# as parent (dash does) leaves `timeout` in a background process group of
+# the terminal, where ctr's switch to raw mode stops it (SIGTTOU).
+run_out script -qec "exec ctr_run ${ID_PREFIX}-tty -t -- sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo stdio-is-tty; exit 7'" /dev/null
 OUT=$(printf '%s' "$OUT" | sed 's/\^@//g')
 if [ "$RC" -eq 7 ] && grep -q '^/dev/pts/[0-9]' <<<"$OUT" && grep -qx stdio-is-tty <<<"$OUT"; then
   ok "containerd: run -t gives a working tty"
@@ -209,7 +212,7 @@ expect_out "containerd: exec output" in-exec ctr_exec "$D" -- echo in-exec
 expect_out "containerd: exec --user 1000:1000 (ctr run has no --user)" 1000:1000 \
   ctr_exec "$D" --user 1000:1000 -- sh -c 'echo $(id -u):$(id -g)'
 expect_out "containerd: exec --cwd" /home/user ctr_exec "$D" --cwd /home/user -- pwd
-run_out script -qec "ctr_exec $D -t -- sh -c 'tty; exit 6'" /dev/null
+run_out script -qec "exec ctr_exec $D -t -- sh -c 'tty; exit 6'" /dev/null
 if [ "$RC" -eq 6 ] && grep -q '^/dev/pts/[0-9]' <<<"$(printf '%s' "$OUT" | sed 's/\^@//g')"; then
   ok "containerd: exec -t gives a tty"
 else fail "containerd: exec -t gives a tty" "rc=$RC: $OUT"; fi

@@ -242,7 +242,7 @@ OUT=$(echo from-stdin | rt exec --process "$CL_TMP/p-exec.json" "$B" 2>&1); RC=$
 if [ "$RC" -eq 5 ] && [ "$OUT" = "got from-stdin" ]; then ok "crio: streaming exec (stdin, output, exit 5)"
 else fail "crio: streaming exec (stdin, output, exit 5)" "rc=$RC: $OUT"; fi
 process_json "$B" true sh -c 'tty; exit 6' >"$CL_TMP/p-tty.json"
-run_out script -qec "timeout -k 5 60 $RUNTIME --root $ROOT exec --process $CL_TMP/p-tty.json $B" /dev/null
+run_out script -qec "exec timeout --foreground -k 5 60 $RUNTIME --root $ROOT exec --process $CL_TMP/p-tty.json $B" /dev/null
 if [ "$RC" -eq 6 ] && grep -q '/dev/pts/[0-9]' <<<"$OUT"; then ok "crio: streaming exec with a tty"
 else fail "crio: streaming exec with a tty" "rc=$RC: $OUT"; fi
 

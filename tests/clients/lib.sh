@@ -8,6 +8,10 @@
 # hardening ones, which are reported as skips: crun does not enforce them.
 # That the suites pass with crun shows they test the clients, not bulwark.
 
+# A terminal inherited on stdin changes what clients do (ctr run -d fails
+# on one): every check gets its stdin explicitly, /dev/null by default.
+exec </dev/null
+
 RUNTIME=${RUNTIME:-/usr/local/bin/bulwark}
 RUNTIME_NAME=$(basename "$RUNTIME")
 CLIENTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

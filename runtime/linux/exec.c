@@ -225,6 +225,10 @@ helper_join (struct exec_ctx *c, pid_t *pid, struct bw_error *err)
     ret = process_set_cpu_affinity (p->exec_cpu_affinity, false, err);
   if (ret == 0)
     ret = open_host_procfs (&c->procfd, err);
+  /* Inherited too: non-dumpable inside the user namespace, the process
+   * could not open its own oom_score_adj. */
+  if (ret == 0)
+    ret = process_set_oom_score_adj (p, c->procfd, err);
   /* Compiled here, where linux.seccomp.listenerPath (a host path) is
    * reachable; the process loads it. */
   if (ret == 0)

@@ -88,6 +88,11 @@ cat >"$BW_TMP/proc.json" <<'JSON'
 JSON
 out=$(bw exec --process "$BW_TMP/proc.json" e1 2>&1 | tr '\n' ' ')
 [ "$out" = "hi 7 /etc " ] && ok "exec: --process file" || fail "exec: --process file" "$out"
+# oomScoreAdj of the process file (the runtime's own value would be
+# inherited otherwise).
+echo '{ "args": ["cat", "/proc/self/oom_score_adj"], "cwd": "/", "oomScoreAdj": 321 }' >"$BW_TMP/oom.json"
+out=$(bw exec --process "$BW_TMP/oom.json" e1 2>&1)
+[ "$out" = 321 ] && ok "exec: --process oomScoreAdj" || fail "exec: --process oomScoreAdj" "$out"
 echo '{ "args": "sh", "cwd": "/" }' >"$BW_TMP/bad.json"
 expect_fail "exec: bad --process names the JSON path" 'bad\.json: .*args' exec --process "$BW_TMP/bad.json" e1
 echo '{ "args": ["true"], "cwd": "/", "capabilities": { "bounding": ["CAP_NOPE"] } }' >"$BW_TMP/badcap.json"

@@ -229,6 +229,22 @@ read_resources (const char *file, struct spec_resources **out, struct bw_error *
       (dst)->f = (src)->f;                                                    \
   while (0)
 #define SWAP(a, b) do { __typeof__ (a) t_ = (a); (a) = (b); (b) = t_; } while (0)
+/* Move an optional value (a .set member) when the update has it. */
+#define SWAP_SET(dst, src, f)                                                 \
+  do                                                                          \
+    if ((src)->f.set)                                                         \
+      SWAP ((dst)->f, (src)->f);                                              \
+  while (0)
+/* Move a list (f, n_f, f_set) when the update has it. */
+#define SWAP_LIST(dst, src, f)                                                \
+  do                                                                          \
+    if ((src)->f##_set)                                                       \
+      {                                                                       \
+        SWAP ((dst)->f, (src)->f);                                            \
+        SWAP ((dst)->n_##f, (src)->n_##f);                                    \
+        (dst)->f##_set = true;                                                \
+      }                                                                       \
+  while (0)
 
 static void
 merge_memory (struct spec_memory *d, const struct spec_memory *s)
@@ -265,20 +281,11 @@ merge_block_io (struct spec_block_io *d, struct spec_block_io *s)
 {
   TAKE (d, s, weight);
   TAKE (d, s, leaf_weight);
-  if (s->weight_device_set)
-    {
-      SWAP (d->weight_device, s->weight_device);
-      SWAP (d->n_weight_device, s->n_weight_device);
-      d->weight_device_set = true;
-    }
-  if (s->throttle_read_bps.set)
-    SWAP (d->throttle_read_bps, s->throttle_read_bps);
-  if (s->throttle_write_bps.set)
-    SWAP (d->throttle_write_bps, s->throttle_write_bps);
-  if (s->throttle_read_iops.set)
-    SWAP (d->throttle_read_iops, s->throttle_read_iops);
-  if (s->throttle_write_iops.set)
-    SWAP (d->throttle_write_iops, s->throttle_write_iops);
+  SWAP_LIST (d, s, weight_device);
+  SWAP_SET (d, s, throttle_read_bps);
+  SWAP_SET (d, s, throttle_write_bps);
+  SWAP_SET (d, s, throttle_read_iops);
+  SWAP_SET (d, s, throttle_write_iops);
 }
 
 /* `upd` into `res`; what moves out of `upd` is swapped, so freeing both
@@ -300,22 +307,11 @@ merge_resources (struct spec_resources *res, struct spec_resources *upd)
     TAKE (res->pids, upd->pids, limit);
   if (upd->block_io)
     merge_block_io (res->block_io, upd->block_io);
-  if (upd->hugepage_limits_set)
-    {
-      SWAP (res->hugepage_limits, upd->hugepage_limits);
-      SWAP (res->n_hugepage_limits, upd->n_hugepage_limits);
-      res->hugepage_limits_set = true;
-    }
+  SWAP_LIST (res, upd, hugepage_limits);
   if (upd->network)
     SWAP (res->network, upd->network);
-  if (upd->rdma_set)
-    {
-      SWAP (res->rdma, upd->rdma);
-      SWAP (res->n_rdma, upd->n_rdma);
-      res->rdma_set = true;
-    }
-  if (upd->unified.set)
-    SWAP (res->unified, upd->unified);
+  SWAP_LIST (res, upd, rdma);
+  SWAP_SET (res, upd, unified);
   return 0;
 }
 

@@ -74,9 +74,10 @@ json.dump(c, open(p, "w"), indent=2)
 PY
 }
 
-# edit_config CONFIG PYTHON-EXPR: run python code with `c` bound to the config.
+# edit_config CONFIG PYTHON-CODE [ARGS...]: run python code with `c` bound to
+# the config (ARGS in sys.argv[3:]).
 edit_config () {
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$@" <<'PY'
 import json, sys
 p = sys.argv[1]
 c = json.load(open(p))

@@ -105,7 +105,7 @@ const struct cli_command cli_commands[] = {
     "  -h, --help                show this help\n",
     cmd_exec },
   { "ps", "list the processes of a container",
-    "Usage: bulwark [global options] ps [options] " ID_OPERAND " [PS_ARGS...]\n"
+    "Usage: bulwark [global options] ps [options] " ID_OPERAND "\n"
     "\n"
     "Options:\n"
     "  -f, --format table|json   output format (default: table; json is an array of pids)\n"
@@ -209,8 +209,9 @@ cli_print_usage (FILE *out)
          "      --log FILE            also write messages to FILE\n"
          "      --log-format text|json  format of the --log file (default: text)\n"
          "      --debug               log debug messages\n"
-         "      --systemd-cgroup      use systemd to manage cgroups (needs systemd)\n"
-         "      --cgroup-manager cgroupfs|systemd|disabled\n"
+         "      --systemd-cgroup      not supported: create and run refuse it\n"
+         "      --cgroup-manager cgroupfs|disabled  cgroupfs (default) or no cgroups\n"
+         "                            (systemd: as --systemd-cgroup)\n"
          "      --rootless true|false|auto  accepted for runc compatibility\n"
          "      --policy FILE         hardening policy (default: $BULWARK_POLICY, else\n"
          "                            " BULWARK_POLICY_DEFAULT ")\n"

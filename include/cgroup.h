@@ -48,11 +48,15 @@ struct cgroup_set
  * and takes that layout (unit tests on a fake tree). */
 int cgroup_detect (const char *root, const char *self_cgroup, int force, struct cgroup_set *out,
                    struct bw_error *err);
+/* The layout alone, from statfs of `root` and `root`/unified. */
+int cgroup_detect_layout (const char *root, enum cgroup_layout *out, struct bw_error *err);
 void cgroup_set_clear (struct cgroup_set *s);
 
 /* Place the container: an absolute cgroupsPath is taken from each
  * hierarchy's root, a relative one is nested under the runtime's own
- * cgroup, an empty (NULL) one is bulwark/<id> under it. */
+ * cgroup (on v2 under its parent, which unlike the runtime's own can give
+ * its children every controller), an empty (NULL) one is bulwark/<id>
+ * there. */
 int cgroup_place (struct cgroup_set *s, const char *cgroups_path, const char *id,
                   struct bw_error *err);
 
@@ -62,6 +66,11 @@ int cgroup_place (struct cgroup_set *s, const char *cgroups_path, const char *id
 int cgroup_format (const struct cgroup_set *s, char **out, struct bw_error *err);
 int cgroup_load (const char *root, int force, const char *recorded, struct cgroup_set *out,
                  struct bw_error *err);
+/* Container `id`'s cgroups from its recorded placement (state.json's
+ * cgroupPath) on this host; ENOTSUP naming the container when it has none
+ * (NULL or "": created with --cgroup-manager disabled). */
+int cgroup_load_recorded (const char *id, const char *recorded, struct cgroup_set *out,
+                          struct bw_error *err);
 
 /* The container's directory in the hierarchy holding `controller` ("" or
  * NULL: the unified one; on v2 every controller is in that one), malloc'd;

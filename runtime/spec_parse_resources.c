@@ -190,6 +190,24 @@ parse_block_io (struct json_ctx *c, yajl_val o, struct spec_block_io *b)
   return 0;
 }
 
+/* pageSize becomes part of a file name (hugetlb.<size>.max): only the
+ * kernel's form, so that it can't name another file or be cut short. */
+static int
+check_page_size (struct json_ctx *c, const char *size)
+{
+  size_t digits = strspn (size, "0123456789");
+  if (digits == 0 || digits > 12 || size[digits] == '\0' || !strchr ("KMG", size[digits])
+      || strcmp (size + digits + 1, "B") != 0)
+    {
+      char quoted[JSON_SHOW_MAX * 2 + 16];
+      json_quote (size, quoted, sizeof quoted);
+      json_push_key (c, "pageSize");
+      return json_fail (c, "invalid page size %s (expected digits and KB, MB or GB, e.g. 2MB)",
+                        quoted);
+    }
+  return 0;
+}
+
 static int
 parse_hugepages (struct json_ctx *c, yajl_val arr, struct spec_resources *r)
 {
@@ -206,6 +224,7 @@ parse_hugepages (struct json_ctx *c, yajl_val arr, struct spec_resources *r)
       int got = json_get_string (c, o, "pageSize", &h->page_size);
       if (got <= 0)
         return got < 0 ? got : json_missing (c, "pageSize");
+      TRY (check_page_size (c, h->page_size));
       TRY (required_u64 (c, o, "limit", &h->limit));
       json_pop (c);
     }
@@ -291,6 +310,30 @@ parse_rdma (struct json_ctx *c, yajl_val obj, struct spec_resources *r)
     }                                                                         \
   while (0)
 
+/* A unified key is a file of the container's cgroup. The cgroup.* core
+ * files move processes (cgroup.procs could pull in any host process, which
+ * kill --all then kills), enable controllers or freeze: only the two
+ * limits among them are resources. */
+static int
+check_unified_key (struct json_ctx *c, const char *key)
+{
+  static const char *const core_limits[] = { "cgroup.max.depth", "cgroup.max.descendants" };
+  const char *why = NULL;
+  if (!*key || strchr (key, '/') || key[0] == '.')
+    why = "not a cgroup file name";
+  else if (strncmp (key, "cgroup.", 7) == 0 && strcmp (key, core_limits[0]) != 0
+           && strcmp (key, core_limits[1]) != 0)
+    why = "a cgroup core file, not a resource limit (of those only cgroup.max.depth and "
+          "cgroup.max.descendants may be set)";
+  if (!why)
+    return 0;
+  char quoted[JSON_SHOW_MAX * 2 + 16];
+  json_quote (key, quoted, sizeof quoted);
+  /* Named as the cgroup code names unified keys: unified["<file>"]. */
+  return bw_error_set (c->err, EINVAL, "%s%sunified[%s]: %s", c->path, c->len ? "." : "", quoted,
+                       why);
+}
+
 int
 sp_parse_resources (struct json_ctx *c, yajl_val obj, struct spec_resources *r)
 {
@@ -312,5 +355,7 @@ sp_parse_resources (struct json_ctx *c, yajl_val obj, struct spec_resources *r)
       json_pop (c);
     }
   TRY (sp_map (c, obj, "unified", &r->unified));
+  for (size_t i = 0; i < r->unified.n; i++)
+    TRY (check_unified_key (c, r->unified.items[i].key));
   return 0;
 }

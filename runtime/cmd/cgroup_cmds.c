@@ -21,11 +21,7 @@ open_cgroup (struct cli_ctx *ctx, const char *id, bool allow_paused, struct stat
   int ret = cmd_open_running (ctx, id, allow_paused, st, h, rec, err);
   if (ret < 0)
     return ret;
-  if (!rec->cgroup_path || !*rec->cgroup_path)
-    ret = bw_error_set (err, ENOTSUP, "container \"%s\" has no cgroup (created with "
-                        "--cgroup-manager disabled)", id);
-  else
-    ret = cgroup_load (CGROUP_ROOT, -1, rec->cgroup_path, cg, err);
+  ret = cgroup_load_recorded (id, rec->cgroup_path, cg, err);
   if (ret < 0)
     cmd_close (st, h, rec);
   return ret;

@@ -238,10 +238,8 @@ open_target (struct cli_ctx *ctx, const char *id, bool want_pidfd, struct events
     return ret;
   if (state_current_status (&rec) == STATUS_STOPPED)
     ret = bw_error_set (err, EINVAL, "container \"%s\" is not running", id);
-  else if (!rec.cgroup_path)
-    ret = bw_error_set (err, ENOENT, "events: container \"%s\" has no cgroup recorded", id);
   if (ret == 0)
-    ret = cgroup_load (CGROUP_ROOT, -1, rec.cgroup_path, &t->cgroups, err);
+    ret = cgroup_load_recorded (id, rec.cgroup_path, &t->cgroups, err);
   if (ret == 0)
     {
       t->v2 = t->cgroups.layout == CGROUP_LAYOUT_V2;

@@ -353,9 +353,10 @@ apply_update (struct cli_ctx *ctx, const char *id, struct spec_resources *upd,
   enum container_status status = state_current_status (&rec);
   if (status == STATUS_STOPPED || status == STATUS_CREATING)
     ret = bw_error_set (err, EINVAL, "container \"%s\" is not running", id);
-  else if (!rec.cgroup_path || !*rec.cgroup_path)
-    ret = bw_error_set (err, ENOTSUP, "container \"%s\" has no cgroup (created with "
-                        "--cgroup-manager disabled)", id);
+  /* Before the config is read: a container without a cgroup has nothing
+   * to update. */
+  if (ret == 0)
+    ret = cgroup_load_recorded (id, rec.cgroup_path, &cg, err);
   if (ret == 0)
     ret = state_read_file (&h, "config.json", 16 << 20, &config, &len, err);
   if (ret == 0)
@@ -376,8 +377,6 @@ apply_update (struct cli_ctx *ctx, const char *id, struct spec_resources *upd,
   /* An update is held to the policy's limits as a create is. */
   if (ret == 0)
     ret = hardening_limit_update (ctx, id, saved, err);
-  if (ret == 0)
-    ret = cgroup_load (CGROUP_ROOT, -1, rec.cgroup_path, &cg, err);
   if (ret == 0)
     ret = cgroup_apply (&cg, saved->linux->resources, true, err);
   if (ret == 0)

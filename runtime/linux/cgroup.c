@@ -166,6 +166,26 @@ scan_v1 (const char *root, bool check_fs, struct cgroup_set *s, struct bw_error 
 }
 
 int
+cgroup_detect_layout (const char *root, enum cgroup_layout *out, struct bw_error *err)
+{
+  _cleanup_free_ char *unified = NULL;
+  if (asprintf (&unified, "%s/unified", root) < 0)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  struct statfs sfs;
+  if (statfs (root, &sfs) < 0)
+    return bw_error_syscall (err, "cgroup: statfs %s", root);
+  if (sfs.f_type == CGROUP2_SUPER_MAGIC)
+    *out = CGROUP_LAYOUT_V2;
+  else if (sfs.f_type != TMPFS_MAGIC)
+    return bw_error_set (err, ENOTSUP, "cgroup: %s is neither cgroup2 nor a tmpfs of v1 "
+                         "hierarchies", root);
+  else
+    *out = statfs (unified, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC
+             ? CGROUP_LAYOUT_HYBRID : CGROUP_LAYOUT_V1;
+  return 0;
+}
+
+int
 cgroup_detect (const char *root, const char *self_cgroup, int force, struct cgroup_set *out,
                struct bw_error *err)
 {
@@ -174,22 +194,11 @@ cgroup_detect (const char *root, const char *self_cgroup, int force, struct cgro
   _cleanup_free_ char *unified = NULL;
   if (asprintf (&unified, "%s/unified", root) < 0)
     return bw_error_set (err, ENOMEM, "out of memory");
+  int ret = force >= 0 ? 0 : cgroup_detect_layout (root, &out->layout, err);
+  if (ret < 0)
+    return ret;
   if (force >= 0)
     out->layout = force;
-  else
-    {
-      struct statfs sfs;
-      if (statfs (root, &sfs) < 0)
-        return bw_error_syscall (err, "cgroup: statfs %s", root);
-      if (sfs.f_type == CGROUP2_SUPER_MAGIC)
-        out->layout = CGROUP_LAYOUT_V2;
-      else if (sfs.f_type != TMPFS_MAGIC)
-        return bw_error_set (err, ENOTSUP, "cgroup: %s is neither cgroup2 nor a tmpfs of v1 "
-                             "hierarchies", root);
-      else
-        out->layout = statfs (unified, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC
-                        ? CGROUP_LAYOUT_HYBRID : CGROUP_LAYOUT_V1;
-    }
   if (!self_cgroup)
     {
       size_t len;
@@ -198,7 +207,6 @@ cgroup_detect (const char *root, const char *self_cgroup, int force, struct cgro
         return bw_error_syscall (err, "cgroup: read /proc/self/cgroup");
       self_cgroup = self_buf;
     }
-  int ret = 0;
   if (out->layout == CGROUP_LAYOUT_V2)
     ret = add_hier (out, root, "", true) < 0 ? bw_error_set (err, ENOMEM, "out of memory") : 0;
   else
@@ -265,8 +273,18 @@ cgroup_place (struct cgroup_set *s, const char *cgroups_path, const char *id,
     }
   for (size_t i = 0; i < s->n; i++)
     {
+      _cleanup_free_ char *base = strdup (*p == '/' ? "/" : s->h[i].own);
+      if (!base)
+        return bw_error_set (err, ENOMEM, "out of memory");
+      /* v2: the runtime's own cgroup holds the runtime (a session scope, a
+       * service), and the no-internal-processes rule then keeps memory, io,
+       * hugetlb and rdma out of its children: nest under its parent, as
+       * runc's fs2 does. */
+      char *slash = strrchr (base, '/');
+      if (*p != '/' && s->layout == CGROUP_LAYOUT_V2 && slash)
+        *(slash == base ? slash + 1 : slash) = '\0';
       free (s->h[i].path);
-      s->h[i].path = cgroup_join (*p == '/' ? "/" : s->h[i].own, p);
+      s->h[i].path = cgroup_join (base, p);
       if (!s->h[i].path)
         return bw_error_set (err, ENOMEM, "out of memory");
     }
@@ -345,6 +363,17 @@ cgroup_load (const char *root, int force, const char *recorded, struct cgroup_se
         }
     }
   return 0;
+}
+
+int
+cgroup_load_recorded (const char *id, const char *recorded, struct cgroup_set *out,
+                      struct bw_error *err)
+{
+  *out = (struct cgroup_set) { 0 };
+  if (!recorded || !*recorded)
+    return bw_error_set (err, ENOTSUP, "container \"%s\" has no cgroup (created with "
+                         "--cgroup-manager disabled)", id);
+  return cgroup_load (CGROUP_ROOT, -1, recorded, out, err);
 }
 
 int
@@ -592,23 +621,29 @@ remove_tree (const char *dir)
   return 0;
 }
 
+/* Every hierarchy is tried: one that fails must not leave the others'
+ * directories behind. The first failure is the one reported. */
 int
 cgroup_destroy (const struct cgroup_set *s, struct bw_error *err)
 {
+  int first = 0;
   for (size_t i = 0; i < s->n; i++)
     {
       if (!s->h[i].path || strcmp (s->h[i].path, "/") == 0)
         continue;
       _cleanup_free_ char *dir = cgroup_join (s->h[i].mount, s->h[i].path);
-      if (!dir)
-        return bw_error_set (err, ENOMEM, "out of memory");
+      int ret = dir ? 0 : -ENOMEM;
       /* Processes that were just killed leave their cgroup a moment later:
        * rmdir says EBUSY until then. */
-      int ret;
-      for (int tries = 0; (ret = remove_tree (dir)) == -EBUSY && tries < 500; tries++)
+      for (int tries = 0; dir && (ret = remove_tree (dir)) == -EBUSY && tries < 500; tries++)
         nanosleep (&(struct timespec) { .tv_nsec = 10 * 1000 * 1000 }, NULL);
       if (ret < 0)
-        return bw_error_set (err, -ret, "cgroup: remove %s: %s", dir, strerror (-ret));
+        {
+          if (first == 0)
+            first = bw_error_set (err, -ret, "cgroup: remove %s: %s", dir ? dir : s->h[i].path,
+                                  strerror (-ret));
+          continue;
+        }
       /* The default parent, shared by containers: gone when the last goes. */
       char *slash = strrchr (dir, '/');
       *slash = '\0';
@@ -616,5 +651,5 @@ cgroup_destroy (const struct cgroup_set *s, struct bw_error *err)
       if (slash && strcmp (slash + 1, "bulwark") == 0)
         rmdir (dir);
     }
-  return 0;
+  return first;
 }

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgroup_internal.h"
 #include "cleanup.h"
 #include "linux_cgroup_devices.h"
 
@@ -246,15 +247,12 @@ cgroup_devices_bpf_program (const struct cgroup_device_rule *rules, size_t n,
 /* ------------------------------------------------------------------- v1 */
 
 static int
-write_rule_v1 (int dirfd, const char *dir, const char *file, const char *line,
-               struct bw_error *err)
+write_rule_v1 (const char *dir, const char *file, const char *line, struct bw_error *err)
 {
-  _cleanup_close_ int fd = openat (dirfd, file, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return bw_error_syscall (err, "open %s/%s", dir, file);
-  ssize_t w = write (fd, line, strlen (line));
-  if (w < 0)
-    return bw_error_syscall (err, "write \"%s\" to %s/%s", line, dir, file);
+  int ret = cgroup_write_file (dir, file, line);
+  if (ret < 0)
+    return bw_error_set (err, -ret, "linux.resources.devices: write \"%s\" to %s/%s: %s", line,
+                         dir, file, strerror (-ret));
   return 0;
 }
 
@@ -262,18 +260,14 @@ static int
 apply_v1 (const struct cgroup_device_rule *rules, size_t n, const char *dir,
           struct bw_error *err)
 {
-  _cleanup_close_ int dirfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0)
-    return bw_error_syscall (err, "open %s", dir);
-  int ret = write_rule_v1 (dirfd, dir, "devices.deny", "a", err);
+  int ret = write_rule_v1 (dir, "devices.deny", "a", err);
   for (size_t i = 0; ret == 0 && i < n; i++)
     {
       char line[64];
       cgroup_devices_v1_line (&rules[i], line, sizeof line);
-      ret = write_rule_v1 (dirfd, dir, rules[i].allow ? "devices.allow" : "devices.deny", line,
-                           err);
+      ret = write_rule_v1 (dir, rules[i].allow ? "devices.allow" : "devices.deny", line, err);
     }
-  return ret < 0 ? bw_error_prefix (err, "linux.resources.devices") : 0;
+  return ret;
 }
 
 /* ------------------------------------------------------------------- v2 */
@@ -284,33 +278,33 @@ sys_bpf (int cmd, union bpf_attr *attr)
   return (int) syscall (SYS_bpf, cmd, attr, sizeof *attr);
 }
 
+#define VERIFIER_LOG_SIZE 65536
+
+/* Loaded without a verifier log (the common case, at every start); only a
+ * refused program is loaded again with one, for the verifier's reason. */
 static int
 load_program (const struct bpf_insn *prog, size_t n, struct bw_error *err)
 {
-  _cleanup_free_ char *log = calloc (1, 65536);
   union bpf_attr attr;
   memset (&attr, 0, sizeof attr);
   attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
   attr.insns = (uintptr_t) prog;
   attr.insn_cnt = (uint32_t) n;
   attr.license = (uintptr_t) "GPL";
-  if (log)
-    {
-      attr.log_buf = (uintptr_t) log;
-      attr.log_size = 65536;
-      attr.log_level = 1;
-    }
   int fd = sys_bpf (BPF_PROG_LOAD, &attr);
   if (fd >= 0)
     return fd;
-  if (errno == ENOSPC)           /* only the log was too small: load quietly */
+  int saved = errno;
+  _cleanup_free_ char *log = calloc (1, VERIFIER_LOG_SIZE);
+  if (log)
     {
-      attr.log_buf = 0, attr.log_size = 0, attr.log_level = 0;
+      attr.log_buf = (uintptr_t) log;
+      attr.log_size = VERIFIER_LOG_SIZE;
+      attr.log_level = 1;
       fd = sys_bpf (BPF_PROG_LOAD, &attr);
-      if (fd >= 0)
+      if (fd >= 0)               /* a transient failure the first time */
         return fd;
     }
-  int saved = errno;
   const char *last = "";
   if (log && *log)
     {

@@ -10,6 +10,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "cgroup_internal.h"
 #include "cleanup.h"
 #include "linux_cgroup_stats.h"
 
@@ -17,25 +18,12 @@
 static int
 read_oom_kills (const char *dir, uint64_t *out, struct bw_error *err)
 {
-  char path[4096], buf[1024];
-  snprintf (path, sizeof path, "%s/memory.events", dir);
-  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
-  *out = 0;
-  if (fd < 0)
-    return errno == ENOENT ? 0 : bw_error_syscall (err, "open %s", path);
-  ssize_t n = read (fd, buf, sizeof buf - 1);
-  if (n < 0)
-    return errno == ENODEV ? 0 : bw_error_syscall (err, "read %s", path);
-  buf[n] = '\0';
   struct cgroup_stat_kv *kv = NULL;
-  size_t n_kv = 0;
-  int ret = cgroup_stats_parse_kv (buf, &kv, &n_kv);
-  if (ret == 0)
-    *out = cgroup_stats_kv_get (kv, n_kv, "oom_kill");
-  for (size_t i = 0; i < n_kv; i++)
-    free (kv[i].key);
-  free (kv);
-  return ret < 0 ? bw_error_set (err, -ret, "%s: expected \"key value\" lines", path) : 0;
+  size_t n = 0;
+  int ret = cgroup_stats_read_kv (dir, "memory.events", &kv, &n, err);
+  *out = ret == 0 ? cgroup_stats_kv_get (kv, n, "oom_kill") : 0;
+  cgroup_stats_kv_free (kv, n);
+  return ret;
 }
 
 int

@@ -102,9 +102,11 @@ collect (const char *dir, struct pid_list *l)
       l->v[l->n++] = (pid_t) pid;
       p = end;
     }
+  /* Gone meanwhile (the last process left and the cgroup was removed) is
+   * fine; children that can't be listed would be pids missed. */
   DIR *d = opendir (dir);
   if (!d)
-    return 0;
+    return errno == ENOENT ? 0 : -errno;
   struct dirent *de;
   while (ret == 0 && (de = readdir (d)))
     {

@@ -12,54 +12,30 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup_internal.h"
 #include "cleanup.h"
 #include "linux_cgroup_stats.h"
 
-#define STAT_FILE_MAX (1 << 20)
-
-/* Read dir/file; *text NULL (and 0 returned) when the file does not exist. */
+/* Read dir/file; *text NULL (and 0 returned) when there is no value: no
+ * directory (the controller is missing), no file, or nothing to read (some
+ * v1 files, memory.kmem.* without kmem accounting, exist but the kernel has
+ * no value to give). */
 static int
 read_file (const char *dir, const char *file, char **text, struct bw_error *err)
 {
-  char path[4096];
   *text = NULL;
   if (!dir)
     return 0;
-  snprintf (path, sizeof path, "%s/%s", dir, file);
-  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return errno == ENOENT ? 0 : bw_error_syscall (err, "open %s", path);
-  _cleanup_free_ char *buf = NULL;
-  size_t len = 0, cap = 0;
-  for (;;)
+  int ret = cgroup_read_file (dir, file, text);
+  if (ret == -ENOENT)
+    return 0;
+  if (ret < 0)
+    return bw_error_set (err, -ret, "read %s/%s: %s", dir, file, strerror (-ret));
+  if (!**text)
     {
-      if (len + 1 >= cap)
-        {
-          cap = cap ? cap * 2 : 4096;
-          if (cap > STAT_FILE_MAX)
-            return bw_error_set (err, EFBIG, "read %s: larger than 1 MiB", path);
-          char *p = realloc (buf, cap);
-          if (!p)
-            return bw_error_set (err, ENOMEM, "read %s: out of memory", path);
-          buf = p;
-        }
-      ssize_t r = read (fd, buf + len, cap - len - 1);
-      if (r < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          /* Some v1 files (memory.kmem.* without kmem accounting) exist
-           * but can't be read: the kernel has no value to give. */
-          if (errno == EOPNOTSUPP || errno == EINVAL)
-            return 0;
-          return bw_error_syscall (err, "read %s", path);
-        }
-      if (r == 0)
-        break;
-      len += (size_t) r;
+      free (*text);
+      *text = NULL;
     }
-  buf[len] = '\0';
-  *text = bw_steal_ptr (buf);
   return 0;
 }
 
@@ -140,8 +116,8 @@ cgroup_stats_kv_get (const struct cgroup_stat_kv *kv, size_t n, const char *key)
   return 0;
 }
 
-static void
-kv_free (struct cgroup_stat_kv *kv, size_t n)
+void
+cgroup_stats_kv_free (struct cgroup_stat_kv *kv, size_t n)
 {
   for (size_t i = 0; i < n; i++)
     free (kv[i].key);
@@ -259,10 +235,9 @@ read_u64 (const char *dir, const char *file, uint64_t *v, struct bw_error *err)
   return 0;
 }
 
-/* Read a "key value" file; *kv NULL when missing. */
-static int
-read_kv (const char *dir, const char *file, struct cgroup_stat_kv **kv, size_t *n,
-         struct bw_error *err)
+int
+cgroup_stats_read_kv (const char *dir, const char *file, struct cgroup_stat_kv **kv, size_t *n,
+                      struct bw_error *err)
 {
   _cleanup_free_ char *text = NULL;
   *kv = NULL;
@@ -273,7 +248,7 @@ read_kv (const char *dir, const char *file, struct cgroup_stat_kv **kv, size_t *
   ret = cgroup_stats_parse_kv (text, kv, n);
   if (ret < 0)
     {
-      kv_free (*kv, *n);
+      cgroup_stats_kv_free (*kv, *n);
       *kv = NULL, *n = 0;
       return bw_error_set (err, -ret, "%s/%s: expected \"key value\" lines", dir, file);
     }
@@ -352,9 +327,9 @@ read_hugetlb (const char *dir, bool v2, struct cgroup_stats *st, struct bw_error
           size_t n = 0;
           snprintf (f, sizeof f, "hugetlb.%s.events", h->page_size);
           if (ret == 0)
-            ret = read_kv (dir, f, &kv, &n, err);
+            ret = cgroup_stats_read_kv (dir, f, &kv, &n, err);
           h->failcnt = cgroup_stats_kv_get (kv, n, "max");
-          kv_free (kv, n);
+          cgroup_stats_kv_free (kv, n);
         }
       else
         {
@@ -392,23 +367,23 @@ cgroup_stats_read_v1 (const struct cgroup_stats_v1_dirs *d, struct cgroup_stats 
   TRY (read_file (d->cpuacct, "cpuacct.usage_percpu", &percpu, err));
   if (percpu && cgroup_stats_parse_percpu (percpu, &st->cpu.percpu, &st->cpu.n_percpu) < 0)
     return bw_error_set (err, EINVAL, "%s/cpuacct.usage_percpu: expected numbers", d->cpuacct);
-  TRY (read_kv (d->cpuacct, "cpuacct.stat", &kv, &n, err));
+  TRY (cgroup_stats_read_kv (d->cpuacct, "cpuacct.stat", &kv, &n, err));
   if (hz <= 0)
     hz = 100;
   st->cpu.user = cgroup_stats_kv_get (kv, n, "user") * (1000000000 / (uint64_t) hz);
   st->cpu.kernel = cgroup_stats_kv_get (kv, n, "system") * (1000000000 / (uint64_t) hz);
-  kv_free (kv, n);
-  TRY (read_kv (d->cpu, "cpu.stat", &kv, &n, err));
+  cgroup_stats_kv_free (kv, n);
+  TRY (cgroup_stats_read_kv (d->cpu, "cpu.stat", &kv, &n, err));
   st->cpu.periods = cgroup_stats_kv_get (kv, n, "nr_periods");
   st->cpu.throttled_periods = cgroup_stats_kv_get (kv, n, "nr_throttled");
   st->cpu.throttled_time = cgroup_stats_kv_get (kv, n, "throttled_time");
-  kv_free (kv, n);
+  cgroup_stats_kv_free (kv, n);
 
   TRY (memory_entry_v1 (d->memory, "memory", &st->memory.usage, err));
   TRY (memory_entry_v1 (d->memory, "memory.memsw", &st->memory.swap, err));
   TRY (memory_entry_v1 (d->memory, "memory.kmem", &st->memory.kernel, err));
   TRY (memory_entry_v1 (d->memory, "memory.kmem.tcp", &st->memory.kernel_tcp, err));
-  TRY (read_kv (d->memory, "memory.stat", &st->memory.raw, &st->memory.n_raw, err));
+  TRY (cgroup_stats_read_kv (d->memory, "memory.stat", &st->memory.raw, &st->memory.n_raw, err));
   st->memory.cache = cgroup_stats_kv_get (st->memory.raw, st->memory.n_raw, "cache");
 
   TRY (read_u64 (d->pids, "pids.current", &st->pids.current, err));
@@ -431,22 +406,22 @@ cgroup_stats_read_v2 (const char *dir, struct cgroup_stats *st, struct bw_error 
   struct cgroup_stat_kv *kv = NULL;
   size_t n = 0;
   memset (st, 0, sizeof *st);
-  TRY (read_kv (dir, "cpu.stat", &kv, &n, err));
+  TRY (cgroup_stats_read_kv (dir, "cpu.stat", &kv, &n, err));
   st->cpu.total = cgroup_stats_kv_get (kv, n, "usage_usec") * 1000;
   st->cpu.user = cgroup_stats_kv_get (kv, n, "user_usec") * 1000;
   st->cpu.kernel = cgroup_stats_kv_get (kv, n, "system_usec") * 1000;
   st->cpu.periods = cgroup_stats_kv_get (kv, n, "nr_periods");
   st->cpu.throttled_periods = cgroup_stats_kv_get (kv, n, "nr_throttled");
   st->cpu.throttled_time = cgroup_stats_kv_get (kv, n, "throttled_usec") * 1000;
-  kv_free (kv, n);
+  cgroup_stats_kv_free (kv, n);
 
   struct cgroup_mem_entry *u = &st->memory.usage, *s = &st->memory.swap;
   TRY (read_u64 (dir, "memory.current", &u->usage, err));
   TRY (read_u64 (dir, "memory.max", &u->limit, err));
   TRY (read_u64 (dir, "memory.peak", &u->max, err));
-  TRY (read_kv (dir, "memory.events", &kv, &n, err));
+  TRY (cgroup_stats_read_kv (dir, "memory.events", &kv, &n, err));
   u->failcnt = cgroup_stats_kv_get (kv, n, "max");
-  kv_free (kv, n);
+  cgroup_stats_kv_free (kv, n);
   TRY (read_u64 (dir, "memory.swap.current", &s->usage, err));
   TRY (read_u64 (dir, "memory.swap.max", &s->limit, err));
   TRY (read_u64 (dir, "memory.swap.peak", &s->max, err));
@@ -459,7 +434,7 @@ cgroup_stats_read_v2 (const char *dir, struct cgroup_stats *st, struct bw_error 
     s->limit += u->limit;
   else
     s->limit = CGROUP_STATS_UNLIMITED;
-  TRY (read_kv (dir, "memory.stat", &st->memory.raw, &st->memory.n_raw, err));
+  TRY (cgroup_stats_read_kv (dir, "memory.stat", &st->memory.raw, &st->memory.n_raw, err));
   st->memory.cache = cgroup_stats_kv_get (st->memory.raw, st->memory.n_raw, "file");
 
   TRY (read_u64 (dir, "pids.current", &st->pids.current, err));
@@ -486,7 +461,7 @@ void
 cgroup_stats_clear (struct cgroup_stats *st)
 {
   free (st->cpu.percpu);
-  kv_free (st->memory.raw, st->memory.n_raw);
+  cgroup_stats_kv_free (st->memory.raw, st->memory.n_raw);
   blkio_clear (&st->blkio.service_bytes);
   blkio_clear (&st->blkio.serviced);
   for (size_t i = 0; i < st->n_hugetlb; i++)

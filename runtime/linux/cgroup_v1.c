@@ -8,8 +8,6 @@
 #include "cgroup.h"
 #include "cgroup_internal.h"
 
-#define TRY_ALLOC(x) do { if ((x) < 0) goto nomem; } while (0)
-
 static int
 memory_writes (const struct spec_memory *m, struct cgroup_writes *ws)
 {
@@ -70,22 +68,6 @@ nomem:
 }
 
 static int
-throttle (const struct spec_throttle_list *l, const char *file, const char *field,
-          struct cgroup_writes *ws)
-{
-  for (size_t i = 0; i < l->n; i++)
-    {
-      char name[96];
-      snprintf (name, sizeof name, "linux.resources.blockIO.%s[%zu]", field, i);
-      TRY_ALLOC (cgroup_add (ws, "blkio", file, name, "%" PRId64 ":%" PRId64 " %" PRIu64,
-                       l->items[i].major, l->items[i].minor, l->items[i].rate));
-    }
-  return 0;
-nomem:
-  return -ENOMEM;
-}
-
-static int
 blkio_writes (const struct spec_block_io *b, struct cgroup_writes *ws)
 {
   /* Kernels with BFQ name the files blkio.bfq.*; CFQ ones blkio.*. */
@@ -116,14 +98,14 @@ blkio_writes (const struct spec_block_io *b, struct cgroup_writes *ws)
                          "%" PRId64 ":%" PRId64 " %" PRIu32, d->major, d->minor,
                          d->leaf_weight.value));
     }
-  TRY_ALLOC (throttle (&b->throttle_read_bps, "blkio.throttle.read_bps_device",
-                 "throttleReadBpsDevice", ws));
-  TRY_ALLOC (throttle (&b->throttle_write_bps, "blkio.throttle.write_bps_device",
-                 "throttleWriteBpsDevice", ws));
-  TRY_ALLOC (throttle (&b->throttle_read_iops, "blkio.throttle.read_iops_device",
-                 "throttleReadIOPSDevice", ws));
-  TRY_ALLOC (throttle (&b->throttle_write_iops, "blkio.throttle.write_iops_device",
-                 "throttleWriteIOPSDevice", ws));
+  TRY_ALLOC (cgroup_throttle_writes (&b->throttle_read_bps, "blkio.throttle.read_bps_device", "",
+                                     "throttleReadBpsDevice", ws));
+  TRY_ALLOC (cgroup_throttle_writes (&b->throttle_write_bps, "blkio.throttle.write_bps_device",
+                                     "", "throttleWriteBpsDevice", ws));
+  TRY_ALLOC (cgroup_throttle_writes (&b->throttle_read_iops, "blkio.throttle.read_iops_device",
+                                     "", "throttleReadIOPSDevice", ws));
+  TRY_ALLOC (cgroup_throttle_writes (&b->throttle_write_iops, "blkio.throttle.write_iops_device",
+                                     "", "throttleWriteIOPSDevice", ws));
   return 0;
 nomem:
   return -ENOMEM;

@@ -11,8 +11,6 @@
 #include "cgroup.h"
 #include "cgroup_internal.h"
 
-#define TRY_ALLOC(x) do { if ((x) < 0) goto nomem; } while (0)
-
 /* Small float helpers: the build does not link libm for two formulas. */
 static double
 ln (double x)   /* x > 0 */
@@ -191,6 +189,8 @@ cgroup_common_writes (const struct spec_resources *r, bool v2, struct cgroup_wri
       else
         TRY_ALLOC (cgroup_add (ws, "pids", "pids.max", "linux.resources.pids.limit", "max"));
     }
+  /* pageSize is checked at parse time ([0-9]+[KMG]B): it fits and stays
+   * one file name. */
   for (size_t i = 0; i < r->n_hugepage_limits; i++)
     {
       char file[96], field[64];
@@ -210,6 +210,22 @@ cgroup_common_writes (const struct spec_resources *r, bool v2, struct cgroup_wri
         snprintf (objects, sizeof objects, " hca_object=%" PRIu32, e->hca_objects.value);
       if (*handles || *objects)
         TRY_ALLOC (cgroup_add (ws, "rdma", "rdma.max", field, "%s%s%s", e->device, handles, objects));
+    }
+  return 0;
+nomem:
+  return -ENOMEM;
+}
+
+int
+cgroup_throttle_writes (const struct spec_throttle_list *l, const char *file, const char *prefix,
+                        const char *field, struct cgroup_writes *ws)
+{
+  for (size_t i = 0; i < l->n; i++)
+    {
+      char name[96];
+      snprintf (name, sizeof name, "linux.resources.blockIO.%s[%zu]", field, i);
+      TRY_ALLOC (cgroup_add (ws, "blkio", file, name, "%" PRId64 ":%" PRId64 " %s%" PRIu64,
+                             l->items[i].major, l->items[i].minor, prefix, l->items[i].rate));
     }
   return 0;
 nomem:
@@ -306,22 +322,6 @@ nomem:
   return bw_error_set (err, ENOMEM, "cgroup: out of memory");
 }
 
-static int
-io_max (const struct spec_throttle_list *l, const char *key, const char *field,
-        struct cgroup_writes *ws)
-{
-  for (size_t i = 0; i < l->n; i++)
-    {
-      char name[96];
-      snprintf (name, sizeof name, "linux.resources.blockIO.%s[%zu]", field, i);
-      TRY_ALLOC (cgroup_add (ws, "blkio", "io.max", name, "%" PRId64 ":%" PRId64 " %s=%" PRIu64,
-                       l->items[i].major, l->items[i].minor, key, l->items[i].rate));
-    }
-  return 0;
-nomem:
-  return -ENOMEM;
-}
-
 /* io.bfq.weight takes blkio's 1..1000 as is; without BFQ, io.weight gets
  * the converted value. */
 static int
@@ -349,11 +349,14 @@ io_writes (const struct spec_block_io *b, struct cgroup_writes *ws, struct bw_er
       TRY_ALLOC (cgroup_add_alt (ws, "io.weight", "%" PRId64 ":%" PRId64 " %" PRIu64, d->major,
                            d->minor, cgroup_blkio_to_io_weight (d->weight.value)));
     }
-  if (io_max (&b->throttle_read_bps, "rbps", "throttleReadBpsDevice", ws) < 0
-      || io_max (&b->throttle_write_bps, "wbps", "throttleWriteBpsDevice", ws) < 0
-      || io_max (&b->throttle_read_iops, "riops", "throttleReadIOPSDevice", ws) < 0
-      || io_max (&b->throttle_write_iops, "wiops", "throttleWriteIOPSDevice", ws) < 0)
-    goto nomem;
+  TRY_ALLOC (cgroup_throttle_writes (&b->throttle_read_bps, "io.max", "rbps=",
+                                     "throttleReadBpsDevice", ws));
+  TRY_ALLOC (cgroup_throttle_writes (&b->throttle_write_bps, "io.max", "wbps=",
+                                     "throttleWriteBpsDevice", ws));
+  TRY_ALLOC (cgroup_throttle_writes (&b->throttle_read_iops, "io.max", "riops=",
+                                     "throttleReadIOPSDevice", ws));
+  TRY_ALLOC (cgroup_throttle_writes (&b->throttle_write_iops, "io.max", "wiops=",
+                                     "throttleWriteIOPSDevice", ws));
   return 0;
 nomem:
   return bw_error_set (err, ENOMEM, "cgroup: out of memory");
@@ -379,15 +382,15 @@ cgroup_v2_writes (const struct spec_resources *r, bool update, struct cgroup_wri
     ret = io_writes (r->block_io, ws, err);
   if (ret == 0 && cgroup_common_writes (r, true, ws) < 0)
     ret = bw_error_set (err, ENOMEM, "cgroup: out of memory");
-  /* unified last: its keys override what the mapping wrote. */
+  /* unified last: its keys override what the mapping wrote. The keys were
+   * checked at parse time (one file of this cgroup, no cgroup.* core file
+   * but the two limits). */
   for (size_t i = 0; ret == 0 && i < r->unified.n; i++)
     {
       const struct spec_kv *kv = &r->unified.items[i];
       char field[128];
       snprintf (field, sizeof field, "linux.resources.unified[\"%.80s\"]", kv->key);
-      if (!*kv->key || strchr (kv->key, '/') || kv->key[0] == '.')
-        ret = bw_error_set (err, EINVAL, "%s: not a cgroup file name", field);
-      else if (cgroup_add (ws, "", kv->key, field, "%s", kv->value) < 0)
+      if (cgroup_add (ws, "", kv->key, field, "%s", kv->value) < 0)
         ret = bw_error_set (err, ENOMEM, "cgroup: out of memory");
     }
   if (ret < 0)

@@ -28,12 +28,11 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "linux_mount.h"
 #include "linux_rootfs.h"
 #include "sys.h"
-
-#define CGROUP_ROOT "/sys/fs/cgroup"
 
 void
 mount_cgroup_hierarchies_free (struct cgroup_hierarchy *h, size_t n)
@@ -345,13 +344,14 @@ mount_cgroup (const struct spec_mount *m, const struct mount_plan *plan,
   unsigned int attr = (unsigned int) (all & ~(uint64_t) (MOUNT_ATTR_RDONLY | MOUNT_ATTR_IDMAP))
                       | (ro ? MOUNT_ATTR_RDONLY : 0);
 
-  struct statfs sfs;
-  if (statfs (CGROUP_ROOT, &sfs) < 0)
-    return bw_error_syscall (err, "statfs %s", CGROUP_ROOT);
-  bool v2_host = sfs.f_type == CGROUP2_SUPER_MAGIC;
+  enum cgroup_layout layout;
+  int ret = cgroup_detect_layout (CGROUP_ROOT, &layout, err);
+  if (ret < 0)
+    return ret;
+  bool v2_host = layout == CGROUP_LAYOUT_V2;
   struct cgroup_hierarchy *list = NULL;
   size_t n = 0;
-  int ret = mount_cgroup_hierarchies (env->procfd, v2_host, &list, &n, err);
+  ret = mount_cgroup_hierarchies (env->procfd, v2_host, &list, &n, err);
   if (ret < 0)
     return ret;
   _cleanup_close_ int target = -1;

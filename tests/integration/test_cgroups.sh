@@ -116,6 +116,14 @@ expect_fail "update: a value the kernel refuses names the field" \
   '^bulwark: linux.resources.cpu.quota: write cpu.cfs_quota_us: Invalid argument$' update --cpu-quota 100 lim
 echo '{"unified": {"memory.high": "1G"}}' > "$BW_TMP/unified.json"
 expect_fail "update: unified on v1 is refused" 'linux.resources.unified' update -r "$BW_TMP/unified.json" lim
+# cgroup core files and page sizes are refused when the document is read,
+# before any cgroup is touched, on every layout.
+echo '{"unified": {"cgroup.procs": "1"}}' > "$BW_TMP/procs.json"
+expect_fail "update: unified cgroup.procs is refused" \
+  '^bulwark: --resources .*: unified\["cgroup.procs"\]: a cgroup core file' update -r "$BW_TMP/procs.json" lim
+echo '{"hugepageLimits": [{"pageSize": "x/../../..", "limit": 1}]}' > "$BW_TMP/huge.json"
+expect_fail "update: a pageSize that is no page size is refused" \
+  '^bulwark: --resources .*: hugepageLimits\[0\]\.pageSize: invalid page size' update -r "$BW_TMP/huge.json" lim
 
 # --- pause / resume ---
 # Appended, so that a freeze between truncate and write can't show an empty
@@ -198,6 +206,23 @@ with_resources bad '{"unified": {"memory.high": "1000000"}}' true
 expect_fail "create: unified on v1 is refused" '^bulwark: linux.resources.unified: ' create bad
 edit_config "$B/config.json" 'c["linux"]["cgroupsPath"] = "a/../../escape"'
 expect_fail "cgroupsPath with .. is refused" '^bulwark: linux.cgroupsPath: ' create bad
+with_resources bad '{"unified": {"cgroup.procs": "1"}}' true
+expect_fail "create: unified cgroup.procs is refused" \
+  '^bulwark: config.json: linux.resources.unified\["cgroup.procs"\]: a cgroup core file' create bad
+with_resources bad '{"hugepageLimits": [{"pageSize": "x/../../..", "limit": 1}]}' true
+expect_fail "create: a pageSize that is no page size is refused" \
+  '^bulwark: config.json: linux.resources.hugepageLimits\[0\]\.pageSize: invalid page size "x/\.\./\.\./\.\."' create bad
+no_cg_dir "$TAG/bad" && ! bw state bad >/dev/null 2>&1 && ok "refused resources leave nothing behind" \
+  || fail "refused resources leave nothing behind" "cgroup or state of bad left"
+
+# --- a container without a cgroup (--cgroup-manager disabled): events
+# says so, as ps, pause and update do ---
+edit_config "$B/config.json" "c['linux']['resources'] = {}; c['linux'].pop('cgroupsPath', None)"
+set_args "$B/config.json" sleep 100
+bw --cgroup-manager disabled run -d nocg >/dev/null 2>&1
+expect_fail "events --stats without a cgroup" \
+  '^bulwark: container "nocg" has no cgroup \(created with --cgroup-manager disabled\)$' events --stats nocg
+bw delete -f nocg >/dev/null 2>&1
 
 # --- placement: absolute and default ---
 edit_config "$B/config.json" "c['linux']['resources'] = {}; c['linux']['cgroupsPath'] = '$ABS/c'"

@@ -311,6 +311,25 @@ static const struct bad_case bad_configs[] = {
     "linux.resources.hugepageLimits[0].pageSize: missing required field" },
   { "unified value", "{" V ",'linux':{'resources':{'unified':{'memory.max':1}}}}",
     "linux.resources.unified.memory.max: expected a string, got 1" },
+  { "unified cgroup.procs", "{" V ",'linux':{'resources':{'unified':{'memory.max':'1G','cgroup.procs':'1'}}}}",
+    "linux.resources.unified['cgroup.procs']: a cgroup core file, not a resource limit (of those "
+    "only cgroup.max.depth and cgroup.max.descendants may be set)" },
+  { "unified cgroup.subtree_control", "{" V ",'linux':{'resources':{'unified':{'cgroup.subtree_control':'+cpu'}}}}",
+    "linux.resources.unified['cgroup.subtree_control']: a cgroup core file, not a resource limit (of "
+    "those only cgroup.max.depth and cgroup.max.descendants may be set)" },
+  { "unified key climbing out", "{" V ",'linux':{'resources':{'unified':{'../x':'1'}}}}",
+    "linux.resources.unified['../x']: not a cgroup file name" },
+  { "unified key hidden", "{" V ",'linux':{'resources':{'unified':{'.x':'1'}}}}",
+    "linux.resources.unified['.x']: not a cgroup file name" },
+  { "hugepage pageSize path", "{" V ",'linux':{'resources':{'hugepageLimits':[{'pageSize':'x/../../..','limit':1}]}}}",
+    "linux.resources.hugepageLimits[0].pageSize: invalid page size 'x/../../..' (expected digits and "
+    "KB, MB or GB, e.g. 2MB)" },
+  { "hugepage pageSize suffix", "{" V ",'linux':{'resources':{'hugepageLimits':[{'pageSize':'2MB','limit':1},{'pageSize':'2MB.max','limit':1}]}}}",
+    "linux.resources.hugepageLimits[1].pageSize: invalid page size '2MB.max' (expected digits and "
+    "KB, MB or GB, e.g. 2MB)" },
+  { "hugepage pageSize long", "{" V ",'linux':{'resources':{'hugepageLimits':[{'pageSize':'1234567890123KB','limit':1}]}}}",
+    "linux.resources.hugepageLimits[0].pageSize: invalid page size '1234567890123KB' (expected digits "
+    "and KB, MB or GB, e.g. 2MB)" },
   { "rdma entry not object", "{" V ",'linux':{'resources':{'rdma':{'mlx':1}}}}",
     "linux.resources.rdma.mlx: expected an object, got 1" },
   { "network priority missing",
@@ -581,6 +600,16 @@ test_resources_documents (void)
     { "resources: pids limit huge", "{'pids':{'limit':9223372036854775808}}",
       "pids.limit: 9223372036854775808 is out of range (-9223372036854775808..9223372036854775807)" },
     { "resources: top array", "[]", "invalid JSON: expected an object, got an array" },
+    /* update --resources: the same checks as a config's. */
+    { "resources: unified cgroup.procs", "{'unified':{'cgroup.procs':'1'}}",
+      "unified['cgroup.procs']: a cgroup core file, not a resource limit (of those only "
+      "cgroup.max.depth and cgroup.max.descendants may be set)" },
+    { "resources: unified cgroup.freeze", "{'unified':{'cgroup.freeze':'1'}}",
+      "unified['cgroup.freeze']: a cgroup core file, not a resource limit (of those only "
+      "cgroup.max.depth and cgroup.max.descendants may be set)" },
+    { "resources: hugepage pageSize", "{'hugepageLimits':[{'pageSize':'../../x','limit':1}]}",
+      "hugepageLimits[0].pageSize: invalid page size '../../x' (expected digits and KB, MB or GB, "
+      "e.g. 2MB)" },
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     {
@@ -592,6 +621,16 @@ test_resources_documents (void)
              "r=%d got \"%s\", want \"%s\"", r, err.msg, want);
       spec_resources_free (res);
     }
+
+  /* The cgroup core limits and the kernel's page sizes are accepted. */
+  const char *allowed = "{\"unified\":{\"cgroup.max.depth\":\"3\",\"cgroup.max.descendants\":\"50\","
+                        "\"memory.high\":\"1G\"},\"hugepageLimits\":[{\"pageSize\":\"64KB\",\"limit\":1},"
+                        "{\"pageSize\":\"2MB\",\"limit\":2},{\"pageSize\":\"1GB\",\"limit\":3}]}";
+  res = NULL;
+  r = spec_parse_resources (allowed, strlen (allowed), &res, &err);
+  CHECK (r == 0 && res->unified.n == 3 && res->n_hugepage_limits == 3,
+         "resources: cgroup.max.* and KB/MB/GB page sizes accepted", "%s", err.msg);
+  spec_resources_free (res);
 
   /* The extremes of int64 survive a round trip. */
   const char *extremes = "{\"pids\":{\"limit\":-9223372036854775808},\"memory\":{\"limit\":9223372036854775807}}";

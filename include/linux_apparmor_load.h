@@ -30,8 +30,9 @@ bool apparmor_profiles_list_has (const char *list, const char *name);
 int apparmor_ensure_loaded (const char *name, const char *profile_path, struct bw_error *err);
 
 /* apparmor_ensure_loaded with the profiles list read from `profiles_file`
- * and apparmor_parser searched in the colon-separated `search_path`: the
- * seam the unit tests use to run it against a fake kernel list and parser. */
+ * and apparmor_parser searched in the colon-separated `search_path` (its
+ * absolute entries only): the seam the unit tests use to run it against a
+ * fake kernel list and parser. */
 int apparmor_ensure_loaded_using (const char *profiles_file, const char *search_path,
                                   const char *name, const char *profile_path,
                                   struct bw_error *err);

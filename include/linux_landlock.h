@@ -1,8 +1,8 @@
 /* linux/landlock: the Landlock ruleset that confines a container where no
  * other LSM does. Owns the opt-in (annotation run.bulwark.landlock=enforce),
  * the kernel's Landlock ABI version, the plan (which paths of the container
- * get which access rights, pure) and applying it in the init (and in exec'd
- * processes) after pivot_root, so every path is the container's.
+ * get which access rights, pure) and applying it in the container's init
+ * after pivot_root, so every path is the container's.
  *
  * The rule: read and execute beneath the container's "/"; write (create,
  * remove, rename, truncate, device ioctls) beneath every config mount not
@@ -68,12 +68,13 @@ void landlock_plan_clear (struct landlock_plan *plan);
 uint64_t landlock_file_access (uint64_t access);
 
 /* Build the ruleset for `spec` (call after pivot_root, with the rights to
- * open every mount's destination): *ruleset_fd is -1 when the config does
- * not opt in. `p` is the process to confine (its noNewPrivileges is needed:
- * once capabilities are dropped, landlock_restrict_self requires it).
- * `scoped`: apply the signal / abstract-socket scoping. */
-int landlock_prepare (const struct spec *spec, const struct spec_process *p, bool scoped,
-                      int *ruleset_fd, struct bw_error *err);
+ * open every mount's destination), each rule's path resolved inside
+ * `rootfd`, the container's root (rootfs_resolve: no magic links):
+ * *ruleset_fd is -1 when the config does not opt in. Needs
+ * process.noNewPrivileges: once capabilities are dropped,
+ * landlock_restrict_self requires it. */
+int landlock_prepare (const struct spec *spec, int rootfd, int *ruleset_fd,
+                      struct bw_error *err);
 
 /* Allow `access` on the file behind `fd` (an O_PATH fd; e.g. the exec
  * fifo, which lies outside the container). `what` names it in errors. */
@@ -82,9 +83,5 @@ int landlock_allow_fd (int ruleset_fd, int fd, uint64_t access, const char *what
 
 /* Confine the calling thread with the ruleset and close it. */
 int landlock_restrict (int ruleset_fd, struct bw_error *err);
-
-/* landlock_prepare + landlock_restrict, for spec->process; nothing without
- * the opt-in. */
-int landlock_apply (const struct spec *spec, struct bw_error *err);
 
 #endif

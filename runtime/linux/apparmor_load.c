@@ -86,14 +86,15 @@ profile_is_loaded (const char *profiles_file, const char *name, bool *loaded, st
 }
 
 /* The first executable apparmor_parser in the colon-separated `search_path`
- * (empty entries are skipped: they would mean the current directory). */
+ * (relative entries, empty ones included, are skipped: they would run a
+ * parser found from whatever directory the runtime was started in). */
 static bool
 find_parser (const char *search_path, char *out, size_t size)
 {
   for (const char *dir = search_path; *dir;)
     {
       size_t n = strcspn (dir, ":");
-      if (n > 0 && (size_t) snprintf (out, size, "%.*s/apparmor_parser", (int) n, dir) < size
+      if (dir[0] == '/' && (size_t) snprintf (out, size, "%.*s/apparmor_parser", (int) n, dir) < size
           && access (out, X_OK) == 0)
         return true;
       dir += n;

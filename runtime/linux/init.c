@@ -217,6 +217,26 @@ load_filter (const struct init_ctx *ctx, const struct seccomp_bpf **prog,
   return ret < 0 ? bw_error_prefix (err, "linux.seccomp") : 0;
 }
 
+/* The policy's floor (loaded once: *floor is cleared), then the config's
+ * filter. Loaded after it, the floor's own seccomp(2) call would be
+ * checked by the config's filter, which may not allow it; the kernel
+ * applies the strictest answer in either order, so no config can lift the
+ * floor. */
+static int
+load_floor_and_filter (const struct init_ctx *ctx, const struct seccomp_bpf **floor,
+                       const struct seccomp_bpf **prog, struct seccomp_prepared *filter,
+                       pid_t pid, struct bw_error *err)
+{
+  if (*floor)
+    {
+      int ret = seccomp_floor_install (*floor, err);
+      *floor = NULL;
+      if (ret < 0)
+        return ret;
+    }
+  return load_filter (ctx, prog, filter, pid, err);
+}
+
 static int
 setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_state,
        struct bw_error *err)
@@ -236,7 +256,7 @@ setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_s
   umask (0);
   /* Compiled once; the agent's socket was connected by the setup process
    * with the host's credentials (the container's user may not reach it). */
-  const struct seccomp_bpf *prog = ctx->seccomp_prog;
+  const struct seccomp_bpf *prog = ctx->seccomp_prog, *floor = ctx->seccomp_floor;
   ret = seccomp_prepare_agent (ctx->spec->linux && !prog ? ctx->spec->linux->seccomp : NULL,
                                ctx->seccomp_agent_fd, &filter, err);
   if (ret == 0)
@@ -256,16 +276,14 @@ setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_s
    * the container's, while we may still open every one of them; the exec
    * fifo, outside the root, must stay writable for wait_for_start. */
   if (ret == 0)
-    ret = landlock_prepare (ctx->spec, ctx->spec->process, true, &landlock_fd, err);
+    ret = landlock_prepare (ctx->spec, rootfd, &landlock_fd, err);
   if (ret == 0 && landlock_fd >= 0)
     ret = landlock_allow_fd (landlock_fd, ctx->fifo_fd, LANDLOCK_ACCESS_FS_WRITE_FILE,
                              "exec.fifo", err);
-  if (ret == 0 && !ctx->spec->process->no_new_privileges.value)
-    ret = load_filter (ctx, &prog, &filter, init_pid, err);
   /* Without no_new_privs, loading needs the CAP_SYS_ADMIN we are about to
-   * give up: the floor goes in now too. */
-  if (ret == 0 && ctx->seccomp_floor && !ctx->spec->process->no_new_privileges.value)
-    ret = seccomp_floor_install (ctx->seccomp_floor, err);
+   * give up: the floor and the filter go in now. */
+  if (ret == 0 && !ctx->spec->process->no_new_privileges.value)
+    ret = load_floor_and_filter (ctx, &floor, &prog, &filter, init_pid, err);
   if (ret == 0)
     ret = init_setup_process (ctx->spec->process, err);
   if (ret == 0)
@@ -288,12 +306,7 @@ setup (const struct init_ctx *ctx, int *procfd, char **exec_path, char **start_s
   for (int fd = 3; fd < 3 + ctx->preserve_fds; fd++)
     if (fd != ctx->sync_fd && fd != ctx->fifo_fd && fd != *procfd && fd != filter.agent_fd)
       fcntl (fd, F_SETFD, 0);
-  ret = load_filter (ctx, &prog, &filter, init_pid, err);
-  /* The policy's floor, stacked on the config's filter (or alone): the
-   * kernel applies the strictest, so no config can lift it. */
-  if (ret == 0 && ctx->seccomp_floor && ctx->spec->process->no_new_privileges.value)
-    ret = seccomp_floor_install (ctx->seccomp_floor, err);
-  return ret;
+  return load_floor_and_filter (ctx, &floor, &prog, &filter, init_pid, err);
 }
 
 /* Block until `start` opens the fifo for reading, then tell it we go.

@@ -10,6 +10,7 @@
 #include "cleanup.h"
 #include "linux_landlock.h"
 #include "linux_mount.h"
+#include "linux_rootfs.h"
 #include "sys.h"
 
 /* Rights and flags of newer ABIs than the uapi header may know. */
@@ -234,8 +235,7 @@ attr_size (int abi)
 }
 
 int
-landlock_prepare (const struct spec *spec, const struct spec_process *p, bool scoped,
-                  int *ruleset_fd, struct bw_error *err)
+landlock_prepare (const struct spec *spec, int rootfd, int *ruleset_fd, struct bw_error *err)
 {
   *ruleset_fd = -1;
   bool wanted;
@@ -244,7 +244,7 @@ landlock_prepare (const struct spec *spec, const struct spec_process *p, bool sc
     return ret;
   /* The restriction happens after the capabilities are dropped; then the
    * kernel accepts it only with no_new_privs. */
-  if (!p->no_new_privileges.value)
+  if (!spec->process->no_new_privileges.value)
     return bw_error_set (err, EINVAL,
                          "annotations." LANDLOCK_ANNOTATION ": enforce needs "
                          "process.noNewPrivileges: true");
@@ -257,17 +257,19 @@ landlock_prepare (const struct spec *spec, const struct spec_process *p, bool sc
   ret = landlock_plan (spec, abi, &plan, err);
   if (ret < 0)
     return ret;
-  struct ruleset_attr attr = { .handled_access_fs = plan.handled_fs,
-                               .scoped = scoped ? plan.scoped : 0 };
+  struct ruleset_attr attr = { .handled_access_fs = plan.handled_fs, .scoped = plan.scoped };
   _cleanup_close_ int fd = sys_landlock_create_ruleset (&attr, attr_size (abi), 0);
   if (fd < 0)
     ret = bw_error_syscall (err, "landlock_create_ruleset");
   for (size_t i = 0; ret == 0 && i < plan.n_rules; i++)
     {
-      /* Paths of the container, resolved in it: we are past pivot_root. */
-      _cleanup_close_ int path_fd = open (plan.rules[i].path, O_PATH | O_CLOEXEC);
-      if (path_fd < 0)
-        ret = bw_error_syscall (err, "landlock: open %s", plan.rules[i].path);
+      /* Paths of the container, resolved in its root: a symlink swapped in
+       * since the mount, or a magic link, must not put a rule outside. */
+      _cleanup_close_ int path_fd = -1;
+      ret = rootfs_resolve (rootfd, plan.rules[i].path, ROOTFS_NO_CREATE, &path_fd, err);
+      if (ret < 0)
+        bw_error_prefix (err, "annotations." LANDLOCK_ANNOTATION ": rule for %s",
+                         plan.rules[i].path);
       else
         ret = landlock_allow_fd (fd, path_fd, plan.rules[i].access, plan.rules[i].path, err);
     }
@@ -286,14 +288,4 @@ landlock_restrict (int ruleset_fd, struct bw_error *err)
     ret = bw_error_syscall (err, "landlock_restrict_self");
   close (ruleset_fd);
   return ret;
-}
-
-int
-landlock_apply (const struct spec *spec, struct bw_error *err)
-{
-  int fd = -1;
-  int ret = landlock_prepare (spec, spec->process, true, &fd, err);
-  if (ret < 0 || fd < 0)
-    return ret;
-  return landlock_restrict (fd, err);
 }

@@ -318,13 +318,16 @@ assemble (const struct overlay_layers *l, int userns, uid_t uid, gid_t gid, bool
   _cleanup_free_ int *fds = calloc (n, sizeof *fds);
   if (!fds)
     return bw_error_set (err, ENOMEM, "out of memory");
+  /* A slot counts only once filled: the cleanup below must not close
+   * an unfilled (zeroed) one, i.e. the runtime's stdin. */
   size_t opened = 0;
   int ret = 0;
   _cleanup_close_ int upper_parent = -1;
-  if (l->upper && !writable)
-    ret = idmapped_clone (l->upper, userns, &fds[opened++], err);
+  if (l->upper && !writable && (ret = idmapped_clone (l->upper, userns, &fds[opened], err)) == 0)
+    opened++;
   for (size_t i = 0; ret == 0 && i < l->n_lower; i++)
-    ret = idmapped_clone (l->lower[i], userns, &fds[opened++], err);
+    if ((ret = idmapped_clone (l->lower[i], userns, &fds[opened], err)) == 0)
+      opened++;
   _cleanup_free_ char *upper_dir = NULL, *work_dir = NULL;
   if (ret == 0 && writable)
     {

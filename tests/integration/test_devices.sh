@@ -58,17 +58,15 @@ if (cd "$B" && bw run -d dev6 </dev/null >/dev/null 2>"$BW_TMP/err"); then
       fail "v1 devices.list: default deny plus the standard devices" "$(echo $list)"
     fi
   fi
-  # An exec'd process must be held by the same rules, which needs exec to
-  # join the container's cgroup: compare its cgroups with the init's.
+  # An exec'd process is held by the same rules: exec joins the
+  # container's cgroup.
   exec_cg=$(bw exec dev6 cat /proc/self/cgroup 2>&1)
   init_cg=$(bw exec dev6 cat /proc/1/cgroup 2>&1)
-  if [ "$exec_cg" != "$init_cg" ]; then
-    echo "ok - exec'd process: open EPERM # skip: exec does not join the container's cgroup yet"
-  else
-    out=$(bw exec dev6 head -c 1 /dev/givenblk 2>&1)
-    case $out in *"Operation not permitted"*) ok "exec'd process: open EPERM" ;;
-      *) fail "exec'd process: open EPERM" "got: $out" ;; esac
-  fi
+  if [ "$exec_cg" = "$init_cg" ]; then ok "exec'd process: in the init's cgroups"
+  else fail "exec'd process: in the init's cgroups" "exec: $exec_cg; init: $init_cg"; fi
+  out=$(bw exec dev6 head -c 1 /dev/givenblk 2>&1)
+  case $out in *"Operation not permitted"*) ok "exec'd process: open EPERM" ;;
+    *) fail "exec'd process: open EPERM" "got: $out" ;; esac
   bw delete -f dev6 >/dev/null 2>&1
 else
   fail "run detached" "$(cat "$BW_TMP/err")"

@@ -106,6 +106,18 @@ grep -q ' 100000 ' <<<"$OUT" && fail "shipped policy: the range is not the confi
 expect "shipped policy: its files keep their owners" '^-[rwx-]{9} +1 0 +0 .*/bin/busybox$'
 umount "$B/rootfs"
 
+# A layer the kernel can't idmap (ramfs) under the clamp fallback:
+# the probe fails inside the runtime, which must keep its stdin for the
+# container.
+mkdir -p "$BW_TMP/ramfs/lower" && cp -a "$O/lower/." "$BW_TMP/ramfs/lower/"
+mount -t overlay overlay -o "lowerdir=$BW_TMP/ramfs/lower,upperdir=$O/upper,workdir=$O/work" "$B/rootfs"
+CLAMP="$BW_TMP/clamp.json"
+python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); p["userNamespace"]["idmapFallback"] = "clamp"; json.dump(p, open(sys.argv[2], "w"))' "$SHIPPED" "$CLAMP"
+set_args "$B/config.json" sh -c 'read -r line; echo "stdin: $line"'
+OUT=$(echo from-the-caller | POLICY=$CLAMP bw run -b "$B" ramlayer 2>&1); RC=$?
+expect "idmapFallback clamp, a ramfs layer: the container reads the caller's stdin" '^stdin: from-the-caller$'
+umount "$B/rootfs"
+
 check "nothing left mounted" test "$(grep -c '' /proc/self/mountinfo)" = "$((MOUNTS_BEFORE + 1))"
 check "nothing left in the state root" root_is_empty
 umount "$BW_TMP/ramfs"

@@ -95,6 +95,15 @@ inrun 'c.setdefault("annotations", {})["run.bulwark.landlock"] = "bogus"' true
 expect_error "landlock: unknown annotation value refused" '^bulwark: .*annotations\.run\.bulwark\.landlock: unknown value "bogus"'
 inrun "$LL; c['process']['noNewPrivileges'] = False" true
 expect_error "landlock: enforce without noNewPrivileges refused" 'annotations\.run\.bulwark\.landlock: enforce needs process\.noNewPrivileges'
+# A rule's path is resolved in the root with no magic links: here a later
+# bind covers a writable mount's parent with a link through /proc.
+LINKDIR="$BW_TMP/linkdir"; mkdir -p "$LINKDIR" "$B/rootfs/w/data"; ln -s /proc/self/root/tmp "$LINKDIR/data"
+inrun "$LL; c['mounts'] += [
+  {'destination': '/w/data', 'type': 'tmpfs', 'source': 'tmpfs', 'options': ['rw']},
+  {'destination': '/w', 'type': 'bind', 'source': '$LINKDIR', 'options': ['rbind', 'ro']}]" true
+expect_error "landlock: a rule path through a magic link refused" \
+  '^bulwark: .*annotations\.run\.bulwark\.landlock: rule for /w/data: open /w/data: '
+rm -rf "$B/rootfs/w"
 if root_is_empty; then ok "landlock: refusals leave nothing"; else fail "landlock: refusals leave nothing" "$(ls -A "$ROOT")"; fi
 
 # --- abstract unix sockets: a container sharing the host's network

@@ -119,6 +119,17 @@ test_ensure_loaded (void)
   mkdir (bindir, 0755);
   install_fake_parser ();
 
+  /* Relative search entries are skipped: they name a directory only by
+   * where the runtime happened to be started. */
+  char cwd[4096];
+  bool moved = getcwd (cwd, sizeof cwd) && chdir (dir) == 0;
+  ret = apparmor_ensure_loaded_using (list_path, "bin:./bin", "bulwark-default", prof, &err);
+  bool back = moved && chdir (cwd) == 0;
+  CHECK (back && ret == -ENOENT && strstr (err.msg, "apparmor_parser was not found")
+           && count_lines (log_path) == 0,
+         "ensure: a relative search entry is not used", "ret %d, parser ran %zu times: %s", ret,
+         count_lines (log_path), err.msg);
+
   ret = apparmor_ensure_loaded_using (list_path, search, "docker-default", prof, &err);
   CHECK (ret == 0 && count_lines (log_path) == 0, "ensure: loaded profile, parser present but not run",
          "ret %d, parser ran %zu times: %s", ret, count_lines (log_path), err.msg);

@@ -19,6 +19,8 @@ struct container_create_opts
   const char *id;
   const char *bundle;          /* absolute; root.path is relative to it */
   struct state_handle *state;  /* the locked container dir (exec fifo lives here) */
+  const char *state_root;      /* the store's root: its compiled-filter cache
+                                  (linux_seccomp_cache.h); NULL: compile without */
   const char *console_socket;  /* NULL: no console socket */
   int preserve_fds;            /* fds 3 .. 3+N-1 pass to the workload */
   bool no_pivot;

@@ -1,9 +1,8 @@
-/* hardening: the runtime's use of the policy engine at create and report.
- * Owns one container's hardening session: the policy and host facts, the
- * ID range taken from the pool, the transform's output (hardened spec and
- * decisions), writing posture.json and logging the decisions. Kept apart
- * from lifecycle.c because policy.h and cgroup.h cannot share a file (both
- * define enum cgroup_layout). */
+/* hardening: the runtime's use of the policy engine at create, exec,
+ * update and report. Owns one container's hardening session: the policy
+ * and host facts, the ID range taken from the pool, the transform's output
+ * (hardened spec and decisions), writing posture.json and logging the
+ * decisions; and holding a later exec or update to the same policy. */
 #ifndef BULWARK_HARDENING_H
 #define BULWARK_HARDENING_H
 
@@ -45,6 +44,15 @@ bool hardening_wants_landlock (const struct hardening *hd);
  * for no limit, is changed and a warning naming the policy key is logged. */
 int hardening_limit_update (struct cli_ctx *ctx, const char *id, struct spec *config,
                             struct bw_error *err);
+
+/* exec: the policy's process controls on `process` (about to run in the
+ * container whose saved config is `config`), as at create: capabilities
+ * outside the allowed set are dropped, no_new_privs forced, the LSM label
+ * held to the policy, each change logged as a warning naming the policy
+ * key; the container's bulwark.* relaxations apply; audit changes nothing.
+ * A refused label fails with the policy's one-line error. */
+int hardening_limit_exec (struct cli_ctx *ctx, const char *id, const struct spec *config,
+                          struct spec_process *process, struct bw_error *err);
 
 /* Give the ID range back (failed create). */
 void hardening_abandon (struct hardening *hd, const char *id);

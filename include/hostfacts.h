@@ -1,8 +1,8 @@
 /* hostfacts: what the runtime tells the policy transform about the host
- * (active LSMs, Landlock ABI, cgroup layout, idmapped rootfs support, arch),
- * gathered from the kernel, plus finding and loading the policy a command
- * runs under (--policy, BULWARK_POLICY, the installed default) and the
- * seccomp profile a plan names. The transform itself is pure (policy.h). */
+ * (active LSMs, Landlock ABI, idmapped rootfs support, the ID-range pool's
+ * bounds), gathered from the kernel, plus finding and loading the policy a
+ * command runs under (--policy, BULWARK_POLICY, the installed default) and
+ * the seccomp profile a plan names. The transform itself is pure (policy.h). */
 #ifndef BULWARK_HOSTFACTS_H
 #define BULWARK_HOSTFACTS_H
 

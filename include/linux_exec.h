@@ -20,6 +20,8 @@ struct exec_request
   const struct spec_process *process; /* what to run */
   const char *console_socket;         /* required with process->terminal, else NULL */
   const char *state_json;             /* for a seccomp notify agent; may be NULL */
+  const char *state_root;             /* the state store's root: its compiled-filter
+                                         cache; NULL compiles without it */
   int preserve_fds;                   /* fds 3 .. 3+N-1 pass to the process */
 };
 

@@ -106,9 +106,17 @@ int mount_idmap_apply (int tree, int userns, bool recursive, const char *what,
  * idmapFallback). Without it only the mounts that ask are idmapped. */
 #define MOUNTS_IDMAP_ANNOTATION "run.bulwark.mounts.idmap"
 
-/* Clone `source` (absolute, or relative to `bundle`) as a detached tree. */
-int mount_clone_source (const struct spec_mount *m, const char *bundle, bool recursive, int *out,
-                        struct bw_error *err);
+/* The annotation by which the hardening step (enforce mode) passes the
+ * transform's deny list for bind sources (the policy's mounts.deny and the
+ * runtime's state root), as a JSON array of absolute paths: a source whose
+ * real path (symlinks followed) one of them denies is refused. */
+#define MOUNTS_DENY_ANNOTATION "run.bulwark.mounts.deny"
+
+/* Clone m->source (absolute, or relative to `bundle`) as a detached tree,
+ * refused when `spec`'s MOUNTS_DENY_ANNOTATION denies where it resolves
+ * (spec NULL: no check). */
+int mount_clone_source (const struct spec *spec, const struct spec_mount *m, const char *bundle,
+                        bool recursive, int *out, struct bw_error *err);
 
 /* A new filesystem as a detached mount (fsopen + fsconfig + fsmount). */
 int mount_new_fs (const char *type, const char *source, const char **data, size_t n_data,

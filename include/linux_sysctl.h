@@ -17,6 +17,8 @@ struct sysctl_namespaces
   bool uts;          /* a uts namespace (new or joined) */
   bool own_net;      /* a network namespace that is not the host's */
   bool net_is_host;  /* linux.namespaces joins the runtime's own network namespace */
+  bool ipc_is_host;  /* ... its own ipc namespace */
+  bool uts_is_host;  /* ... its own uts namespace */
 };
 
 /* Pure: whether `key` is a well-formed sysctl name (no "/", no "..", no
@@ -25,7 +27,8 @@ struct sysctl_namespaces
 int sysctl_check_key (const char *key, const struct sysctl_namespaces *ns, struct bw_error *err);
 
 /* Every key of linux.sysctl checked against the container's namespaces
- * (a joined network namespace is compared with the runtime's own). */
+ * (a joined ipc, uts or network namespace is compared with the runtime's
+ * own: a key of the host's is refused). */
 int sysctl_validate (const struct spec *spec, struct bw_error *err);
 
 /* Write linux.sysctl through `procfd` (the container's procfs). */

@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cgroup.h"
 #include "error.h"
 #include "spec.h"
 
@@ -117,10 +116,11 @@ struct policy
 };
 
 /* Parse policy.json. Every field is optional: one left out keeps the
- * built-in default, which is the shipped profiles/policy.json. Unknown keys
- * are refused (a misspelt key must not silently change the floor). Errors
- * name the JSON path ("rootfs.tmpfs[0]: expected an absolute path, got
- * \"tmp\""). */
+ * built-in default, the strict floor (the shipped profiles/policy.json's
+ * controls, but no relaxation: those only when a policy file allows them).
+ * Unknown keys are refused (a misspelt key must not silently change the
+ * floor). Errors name the JSON path ("rootfs.tmpfs[0]: expected an absolute
+ * path, got \"tmp\""). */
 int policy_parse (const char *json, size_t len, struct policy **out, struct bw_error *err);
 
 /* Read and parse a file; errors start with its path. A policy error must
@@ -134,16 +134,18 @@ struct host_facts
 {
   bool apparmor, selinux, landlock;  /* active LSMs, from the kernel */
   int landlock_abi;                  /* 0 when Landlock is absent */
-  enum cgroup_layout cgroups;        /* not consulted by any control yet */
   bool idmapped_mounts;              /* mount_setattr(MOUNT_ATTR_IDMAP) works */
   const char *state_root;            /* the runtime's own state root (denied as a bind source) */
   const char *bundle;                /* absolute bundle dir, for relative sources; may be NULL */
-  const char *arch;                  /* native arch, "x86_64"; not consulted yet */
   /* The host ID range allocated to this container from the ID-range pool
    * (idpool.h), by the caller, before the transform. Used when a user
    * namespace is added: it must then hold at least userNamespace.size IDs
    * and not start at 0 (in audit mode it may be empty: 0, 0). */
   uint32_t id_range_start, id_range_size;
+  /* The host IDs the whole pool hands out ranges from: a config's own
+   * uidMappings/gidMappings must stay outside them, or the container
+   * shares host IDs with one that got that range. Size 0: no check. */
+  uint32_t id_pool_start, id_pool_size;
 };
 
 enum decision_outcome
@@ -190,6 +192,12 @@ struct decisions
   struct hardening_plan plan;
 };
 
+/* The namespaces a container must have of its own (pid, ipc, uts, mount,
+ * cgroup) unless namespaces.allowHost names them; the user namespace is
+ * never the host's. */
+#define POLICY_N_PRIVATE_NS 5
+extern const enum spec_ns_type policy_private_ns[POLICY_N_PRIVATE_NS];
+
 /* The transform. Pure: no syscalls, no globals. `*out` is a new spec (in
  * audit mode an unchanged copy of `in`; NULL on failure); `*d` the
  * decisions, set also when a refusal makes it fail (so a report can show
@@ -208,6 +216,16 @@ int policy_harden (const struct policy *p, const struct host_facts *facts,
  * place (in audit mode left as is). *d: the limits decisions; free it. */
 int policy_limit_resources (const struct policy *p, struct spec *config, struct decisions **d,
                             struct bw_error *err);
+
+/* The process controls alone, for `exec`: `process` (what exec is about to
+ * run in the container) gets the capability clamp, no_new_privs and the
+ * AppArmor/SELinux label as the container's process got them at create,
+ * with the bulwark.* relaxations of `config` (the container's saved
+ * config), edited in place (in audit mode left as is). A label the policy
+ * refuses fails as at create. *d: the decisions; free it. */
+int policy_limit_process (const struct policy *p, const struct host_facts *facts,
+                          const struct spec *config, struct spec_process *process,
+                          struct decisions **d, struct bw_error *err);
 
 void decisions_free (struct decisions *d);
 

@@ -340,6 +340,23 @@ const char *spec_annotation (const struct spec *spec, const char *key);
 int spec_annotation_bool (const struct spec *spec, const char *key, bool *out,
                           struct bw_error *err);
 const struct spec_namespace *spec_namespace_find (const struct spec *spec, enum spec_ns_type t);
+/* An annotation holding a JSON array of strings (absent: none): a
+ * NULL-terminated list into *out (free with bw_strvfree), its length in *n.
+ * Anything else is an error naming annotations.KEY. */
+int spec_annotation_strv (const struct spec *spec, const char *key, char ***out, size_t *n,
+                          struct bw_error *err);
+/* The JSON array of the strings v[0..n) (malloc'd), as spec_annotation_strv
+ * reads it. */
+int spec_strv_to_json (char *const *v, size_t n, char **out, struct bw_error *err);
+
+/* Paths, lexically. Normalise an absolute path (no "//", ".", ".." or
+ * trailing "/") into buf; false when it is relative or does not fit. */
+bool spec_path_normalize (const char *path, char *buf, size_t size);
+/* a == b or a is below b ("/" contains everything); both normalised. */
+bool spec_path_within (const char *a, const char *b);
+/* Whether a bind source (normalised) is denied by the entry `deny` of a deny
+ * list (mounts.deny): it is the denied path, inside it, or contains it. */
+bool spec_path_denied (const char *src, const char *deny);
 
 /* Read a whole regular file (limit: 16 MiB) into a NUL-terminated buffer. */
 int spec_read_file (const char *path, char **out, size_t *len, struct bw_error *err);

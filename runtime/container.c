@@ -375,29 +375,10 @@ handshake (const struct spec *spec, struct state_handle *state, int sync_fd, pid
 }
 
 /* linux.seccomp as a BPF program from the compiled-filter cache in the
- * state root (the parent of the container's directory), compiled and
- * stored on a miss. Done here, with the runtime's credentials: the init
- * may be in a user namespace that cannot reach the state root. Filters
- * with notify rules stay with libseccomp in the init (the listener fd
- * comes from its load). */
-/* The state root (the parent of the container's directory) holds the
- * compiled-filter cache; NULL when there is none to use. */
-static int
-cache_root (const struct container_create_opts *opts, char **out, struct bw_error *err)
-{
-  _cleanup_free_ char *root = strdup (opts->state->dir);
-  if (!root)
-    return bw_error_set (err, ENOMEM, "out of memory");
-  char *slash = strrchr (root, '/');
-  *out = NULL;
-  if (slash && slash != root)
-    {
-      *slash = '\0';
-      *out = bw_steal_ptr (root);
-    }
-  return 0;
-}
-
+ * state root, compiled and stored on a miss. Done here, with the runtime's
+ * credentials: the init may be in a user namespace that cannot reach the
+ * state root. Filters with notify rules stay with libseccomp in the init
+ * (the listener fd comes from its load). */
 static int
 prepare_seccomp (const struct spec *spec, const struct container_create_opts *opts,
                  struct seccomp_bpf *prog, struct bw_error *err)
@@ -405,9 +386,7 @@ prepare_seccomp (const struct spec *spec, const struct container_create_opts *op
   const struct spec_seccomp *sc = spec->linux ? spec->linux->seccomp : NULL;
   if (!sc || !seccomp_cache_usable (sc))
     return 0;
-  _cleanup_free_ char *state_root = NULL;
-  int ret = cache_root (opts, &state_root, err);
-  return ret < 0 ? ret : seccomp_cache_load_or_compile (state_root, sc, prog, NULL, err);
+  return seccomp_cache_load_or_compile (opts->state_root, sc, prog, NULL, err);
 }
 
 /* The policy's floor filter (annotation SECCOMP_FLOOR_ANNOTATION), from
@@ -420,9 +399,7 @@ prepare_floor (const struct spec *spec, const struct container_create_opts *opts
   int ret = seccomp_floor_wanted (spec, &wanted, err);
   if (ret < 0 || !wanted)
     return ret;
-  _cleanup_free_ char *state_root = NULL;
-  ret = cache_root (opts, &state_root, err);
-  return ret < 0 ? ret : seccomp_floor_load_or_compile (state_root, prog, NULL, err);
+  return seccomp_floor_load_or_compile (opts->state_root, prog, NULL, err);
 }
 
 int

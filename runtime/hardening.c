@@ -17,6 +17,7 @@
 #include "linux_apparmor_load.h"
 #include "linux_landlock.h"
 #include "linux_mount.h"
+#include "linux_ns.h"
 #include "linux_rootfs.h"
 #include "linux_seccomp_floor.h"
 #include "policy.h"
@@ -130,6 +131,50 @@ set_annotation (struct spec_map *m, const char *key, const char *value)
   return 0;
 }
 
+/* The transform checks namespace paths and bind sources by their text; the
+ * Linux stage checks what they turn out to be, on the fd (enforce mode):
+ * which namespaces may not be the host's, and the bind-source deny list. */
+static int
+set_fd_check_annotations (const struct hardening *hd, struct spec *hardened,
+                          struct bw_error *err)
+{
+  /* What harden_namespaces keeps the container's own (network and time
+   * may be the host's), and the user namespace, which never is. */
+  const struct policy *p = hd->policy;
+  char types[64] = "user";
+  for (size_t i = 0; i < POLICY_N_PRIVATE_NS; i++)
+    {
+      const char *name = spec_ns_type_names[policy_private_ns[i]];
+      bool allowed = false;
+      for (size_t k = 0; k < p->ns_allow_host.n && !allowed; k++)
+        allowed = strcmp (p->ns_allow_host.v[k], name) == 0;
+      if (!allowed)
+        snprintf (types + strlen (types), sizeof types - strlen (types), "%s%s",
+                  types[0] ? "," : "", name);
+    }
+  int ret = set_annotation (&hardened->annotations, NS_REFUSE_HOST_ANNOTATION, types);
+  if (ret < 0)
+    return bw_error_set (err, -ret, "annotations: out of memory");
+  /* The same list as policy_refuse.c's check_bind_source. */
+  _cleanup_strv_ char **deny = calloc (p->mounts_deny.n + 2, sizeof *deny);
+  size_t n = 0;
+  if (!deny)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  for (size_t k = 0; k < p->mounts_deny.n; k++)
+    if (!(deny[n++] = strdup (p->mounts_deny.v[k])))
+      return bw_error_set (err, ENOMEM, "out of memory");
+  if (hd->facts.state_root && !(deny[n++] = strdup (hd->facts.state_root)))
+    return bw_error_set (err, ENOMEM, "out of memory");
+  _cleanup_free_ char *json = NULL;
+  ret = spec_strv_to_json (deny, n, &json, err);
+  if (ret < 0)
+    return bw_error_prefix (err, "mounts.deny");
+  ret = set_annotation (&hardened->annotations, MOUNTS_DENY_ANNOTATION, json);
+  if (ret < 0)
+    return bw_error_set (err, -ret, "annotations: out of memory");
+  return 0;
+}
+
 int
 hardening_apply (struct hardening *hd, const char *id, const struct spec *in,
                  struct spec **out, struct bw_error *err)
@@ -203,6 +248,12 @@ hardening_apply (struct hardening *hd, const char *id, const struct spec *in,
       if (ret < 0)
         return bw_error_set (err, -ret, "annotations: out of memory");
     }
+  if (p->mode == POLICY_ENFORCE)
+    {
+      ret = set_fd_check_annotations (hd, hardened, err);
+      if (ret < 0)
+        return ret;
+    }
   *out = bw_steal_ptr (hardened);
   return 0;
 }
@@ -258,6 +309,45 @@ hardening_limit_update (struct cli_ctx *ctx, const char *id, struct spec *config
         log_msg (&ctx->log, LOG_LEVEL_WARNING, "update %s: %s: asked %s, %s %s (%s)", id,
                  x->field, x->asked, d->mode == POLICY_AUDIT ? "audit: would set" : "set",
                  x->enforced, x->rule);
+    }
+  decisions_free (d);
+  policy_free (p);
+  return ret;
+}
+
+int
+hardening_limit_exec (struct cli_ctx *ctx, const char *id, const struct spec *config,
+                      struct spec_process *process, struct bw_error *err)
+{
+  struct policy *p = NULL;
+  struct decisions *d = NULL;
+  struct host_facts facts;
+  host_facts_gather (&facts, ctx->global.root, NULL);
+  int ret = host_policy_load (ctx, &p, err);
+  if (ret == 0)
+    ret = policy_limit_process (p, &facts, config, process, &d, err);
+  /* Audit goes to the --log file only: a container that was never hardened
+   * would otherwise warn on every exec. */
+  enum log_level level = d && d->mode == POLICY_AUDIT ? LOG_LEVEL_INFO : LOG_LEVEL_WARNING;
+  for (size_t i = 0; ret == 0 && i < d->n; i++)
+    {
+      const struct decision *x = &d->items[i];
+      if (x->outcome == DECISION_CLAMPED || x->outcome == DECISION_ADDED)
+        log_msg (&ctx->log, level, "exec %s: %s: asked %s, %s %s (%s)", id, x->field, x->asked,
+                 d->mode == POLICY_AUDIT ? "audit: would set" : "set", x->enforced, x->rule);
+      else if (x->outcome == DECISION_REFUSED)
+        log_msg (&ctx->log, level, "exec %s: %s: %s; audit: the policy would refuse it (%s)",
+                 id, x->field, x->why, x->rule);
+    }
+  /* The shipped profile, given to a process that named none, may not be
+   * loaded yet when the container runs under another allowed one. */
+  if (ret == 0 && p->mode == POLICY_ENFORCE && facts.apparmor && process->apparmor_profile
+      && strcmp (process->apparmor_profile, SHIPPED_APPARMOR_PROFILE) == 0)
+    {
+      ret = apparmor_ensure_loaded (SHIPPED_APPARMOR_PROFILE,
+                                    BULWARK_DATADIR "/apparmor/" SHIPPED_APPARMOR_PROFILE, err);
+      if (ret < 0)
+        bw_error_prefix (err, "process.apparmorProfile");
     }
   decisions_free (d);
   policy_free (p);

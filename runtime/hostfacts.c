@@ -5,9 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
-#include <sys/utsname.h>
-#include <linux/magic.h>
 
 #include "cleanup.h"
 #include "hostfacts.h"
@@ -16,31 +13,6 @@
 #include "linux_mount.h"
 #include "linux_rootfs.h"
 #include "sys.h"
-
-static enum cgroup_layout
-detect_cgroup_layout (void)
-{
-  struct cgroup_set set = { 0 };
-  struct bw_error ignored = { 0 };
-  enum cgroup_layout layout = CGROUP_LAYOUT_V1;
-  if (cgroup_detect (CGROUP_ROOT, NULL, -1, &set, &ignored) == 0)
-    layout = set.layout;
-  cgroup_set_clear (&set);
-  return layout;
-}
-
-static const char *
-native_arch (void)
-{
-#if defined(__x86_64__)
-  return "x86_64";
-#elif defined(__aarch64__)
-  return "aarch64";
-#else
-  static const char unknown[] = "unknown";
-  return unknown;
-#endif
-}
 
 void
 host_facts_gather (struct host_facts *f, const char *state_root, const char *bundle)
@@ -51,12 +23,12 @@ host_facts_gather (struct host_facts *f, const char *state_root, const char *bun
     .apparmor = lsm.apparmor,
     .selinux = lsm.selinux,
     .landlock_abi = landlock_abi (),
-    .cgroups = detect_cgroup_layout (),
     /* Known per root filesystem only: see host_can_idmap_root. */
     .idmapped_mounts = false,
     .state_root = state_root,
     .bundle = bundle,
-    .arch = native_arch (),
+    .id_pool_start = HOSTFACTS_IDPOOL_START,
+    .id_pool_size = HOSTFACTS_IDPOOL_SPAN,
   };
   f->landlock = f->landlock_abi > 0;
 }

@@ -353,6 +353,7 @@ lifecycle_create (struct cli_ctx *ctx, const char *id, const struct lifecycle_cr
   copts.id = id;
   copts.bundle = rec.bundle;
   copts.state = &h;
+  copts.state_root = st.root;
   spawned = true;
   ret = container_create (spec, &copts, &rec.pid, err);
   if (ret < 0)

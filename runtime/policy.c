@@ -1,9 +1,11 @@
 /* policy: policy.json -> struct policy. Same json helpers and error rules as
  * config.json (errors name the JSON path). A field the file leaves out keeps
- * the built-in default, which is the shipped profiles/policy.json: a partial
- * policy loosens only what it names. Unknown keys are refused, because a
- * misspelt key would otherwise silently leave a control at a value the
- * administrator did not mean. */
+ * the built-in default, the strict floor: every control as the shipped
+ * profiles/policy.json sets it, but no relaxation (the shipped file allows
+ * some bulwark.* annotations; the defaults allow none), so a partial policy
+ * loosens only what it names. Unknown keys are refused, because a misspelt
+ * key would otherwise silently leave a control at a value the administrator
+ * did not mean. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,7 @@ strv_dup (const char *const *src, struct spec_strv *out)
   return 0;
 }
 
+/* Relaxations (p->relax_*) stay off: only a policy file turns them on. */
 static int
 set_defaults (struct policy *p)
 {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "idpool.h"
 #include "policy_internal.h"
 
 #define NONE "(none)"
@@ -47,11 +48,13 @@ set_id_mapping (struct harden_ctx *h, struct spec_id_mappings *m, uint32_t start
 }
 
 /* Host root mapped anywhere in the container gives the container the host's
- * root files; refused whatever else the mapping does. */
+ * root files; refused whatever else the mapping does. Host IDs inside the
+ * ID-range pool belong to the containers the pool gave them to. */
 static int
 check_config_mappings (struct harden_ctx *h, const struct spec_id_mappings *m,
                        const char *name, uint32_t *root_host)
 {
+  const struct host_facts *f = h->facts;
   for (size_t i = 0; i < m->n; i++)
     {
       const struct spec_id_mapping *e = &m->items[i];
@@ -62,6 +65,13 @@ check_config_mappings (struct harden_ctx *h, const struct spec_id_mappings *m,
       if (e->host_id == 0)
         TRY (decision_refuse (h, "userns", "userNamespace", field, asked,
                               "the config maps host root (ID 0) into the container"));
+      else if (idpool_ranges_overlap (e->host_id, e->size, f->id_pool_start, f->id_pool_size))
+        TRY (decision_refuse (h, "userns", "userNamespace", field, asked,
+                              "host IDs %" PRIu32 "-%" PRIu64 " overlap the ID-range pool "
+                              "(%" PRIu32 "-%" PRIu64 "), which gives them to other containers",
+                              e->host_id, (uint64_t) e->host_id + e->size - 1,
+                              f->id_pool_start,
+                              (uint64_t) f->id_pool_start + f->id_pool_size - 1));
       if (e->container_id == 0)
         *root_host = e->host_id;
     }
@@ -158,19 +168,20 @@ harden_userns (struct harden_ctx *h)
 
 /* pid, ipc, uts, mount and cgroup must be the container's own. The network
  * namespace may be the host's or a joined one (Docker, CNI). */
+const enum spec_ns_type policy_private_ns[POLICY_N_PRIVATE_NS] = {
+  SPEC_NS_PID, SPEC_NS_IPC, SPEC_NS_UTS, SPEC_NS_MOUNT, SPEC_NS_CGROUP,
+};
+
 static int
 harden_namespaces (struct harden_ctx *h)
 {
-  static const enum spec_ns_type checked[] = {
-    SPEC_NS_PID, SPEC_NS_IPC, SPEC_NS_UTS, SPEC_NS_MOUNT, SPEC_NS_CGROUP,
-  };
   const struct policy *p = h->p;
   bool all_private = true;
 
-  for (size_t i = 0; i < ARRAY_LEN (checked); i++)
+  for (size_t i = 0; i < POLICY_N_PRIVATE_NS; i++)
     {
-      const char *name = spec_ns_type_names[checked[i]];
-      const struct spec_namespace *ns = spec_namespace_find (h->s, checked[i]);
+      const char *name = spec_ns_type_names[policy_private_ns[i]];
+      const struct spec_namespace *ns = spec_namespace_find (h->s, policy_private_ns[i]);
       if (ns && !harden_is_host_ns_path (ns->path))
         continue;
       all_private = false;
@@ -184,7 +195,7 @@ harden_namespaces (struct harden_ctx *h)
         }
       if (!ns && harden_strv_has (&p->ns_add_missing, name))
         {
-          TRY (add_namespace (h, checked[i]));
+          TRY (add_namespace (h, policy_private_ns[i]));
           TRY (decision_add (h, "namespaces", DECISION_ADDED, "namespaces.addMissing",
                              "linux.namespaces", "host", "new",
                              "the config shares the host's %s namespace", name));
@@ -254,6 +265,34 @@ clamp_cap_set (struct harden_ctx *h, struct spec_strv *set, const char *name, bo
   return 0;
 }
 
+/* No capabilities object leaves the process every capability (runc and the
+ * Linux stage change nothing then): give it the allowed set, and the
+ * capabilities a relaxation added, in bounding, effective and permitted. */
+static int
+fill_missing_caps (struct harden_ctx *h, struct spec_process *proc, bool *changed)
+{
+  struct spec_capabilities *c = calloc (1, sizeof *c);
+  if (!c)
+    return bw_error_set (h->err, ENOMEM, "out of memory");
+  proc->capabilities = c;
+  const struct spec_strv *sources[] = { &h->p->caps_allowed, &h->relax.caps_add };
+  for (size_t k = 0; k < 2; k++)
+    for (size_t i = 0; i < sources[k]->n; i++)
+      if (!harden_strv_has (&c->bounding, sources[k]->v[i]))
+        {
+          TRY (harden_strv_append (h, &c->bounding, sources[k]->v[i]));
+          TRY (harden_strv_append (h, &c->effective, sources[k]->v[i]));
+          TRY (harden_strv_append (h, &c->permitted, sources[k]->v[i]));
+        }
+  *changed = true;
+  _cleanup_free_ char *kept = harden_strv_join (&c->bounding);
+  if (!kept)
+    return bw_error_set (h->err, ENOMEM, "out of memory");
+  return decision_add (h, "capabilities", DECISION_CLAMPED, "capabilities.allowed",
+                       "process.capabilities", "(none: every capability)", kept,
+                       "capabilities outside the allowed set are dropped");
+}
+
 static int
 harden_process (struct harden_ctx *h)
 {
@@ -262,7 +301,9 @@ harden_process (struct harden_ctx *h)
     return 0;
   bool changed = false;
   struct spec_capabilities *c = proc->capabilities;
-  if (c)
+  if (!c)
+    TRY (fill_missing_caps (h, proc, &changed));
+  else
     {
       TRY (clamp_cap_set (h, &c->bounding, "bounding", &changed));
       TRY (clamp_cap_set (h, &c->effective, "effective", &changed));
@@ -272,8 +313,8 @@ harden_process (struct harden_ctx *h)
     }
   if (!changed)
     TRY (decision_add (h, "capabilities", DECISION_ENFORCED, "capabilities.allowed",
-                       "process.capabilities", c ? "within the allowed set" : NONE,
-                       c ? "as asked" : NONE, "nothing outside the allowed set"));
+                       "process.capabilities", "within the allowed set", "as asked",
+                       "nothing outside the allowed set"));
 
   if (!h->p->no_new_privileges)
     return decision_add (h, "capabilities", DECISION_SKIPPED, "noNewPrivileges",
@@ -550,6 +591,91 @@ apply_limit (struct harden_ctx *h, const char *name, const char *field, const ch
                        rule_max, field, a, a, "within the maximum");
 }
 
+/* CPU limits are compared in millicpus: quota * 1000 / period, rounded up
+ * so that a tiny quota never reads as "no limit", and back. 128-bit
+ * arithmetic: quota and period are any 64-bit values in a config. */
+static int64_t
+cpu_millis (int64_t quota, uint64_t period)
+{
+  __int128 m = ((__int128) quota * 1000 + period - 1) / period;
+  return m > INT64_MAX ? INT64_MAX : (int64_t) m;
+}
+
+static int64_t
+cpu_quota (int64_t millis, uint64_t period)
+{
+  __int128 quota = (__int128) millis * period / 1000;
+  return quota > INT64_MAX ? INT64_MAX : (int64_t) quota;
+}
+
+/* cpu.max as the kernel reads it: "max" or a quota, then optionally a
+ * period, in microseconds. *quota 0: no limit. */
+static bool
+parse_cpu_max (const char *value, int64_t *quota, uint64_t *period)
+{
+  char head[32];
+  const char *space = strchrnul (value, ' ');
+  int64_t per = 0;
+  if ((size_t) (space - value) >= sizeof head)
+    return false;
+  snprintf (head, sizeof head, "%.*s", (int) (space - value), value);
+  if (*space)
+    {
+      if (!harden_parse_count (space + 1, &per))
+        return false;
+      *period = (uint64_t) per;
+    }
+  *quota = 0;
+  return strcmp (head, "max") == 0 || harden_parse_count (head, quota);
+}
+
+/* linux.resources.unified is written after the structured fields
+ * (linux/cgroup_v2.c): its memory.max, pids.max and cpu.max would replace
+ * the limits set above. Each is held to the same default and ceiling
+ * ("max" is no limit) and rewritten when that changes it. `period`: the
+ * config's CPU period, for a cpu.max that names none. */
+static int
+harden_unified_limit (struct harden_ctx *h, struct spec_kv *kv, uint64_t period)
+{
+  const struct policy *p = h->p;
+  bool memory = strcmp (kv->key, "memory.max") == 0, cpu = strcmp (kv->key, "cpu.max") == 0;
+  if (!memory && !cpu && strcmp (kv->key, "pids.max") != 0)
+    return 0;
+  const char *name = memory ? "memory" : cpu ? "cpu" : "pids";
+  const struct policy_limit *l = memory ? &p->memory : cpu ? &p->cpu : &p->pids;
+  int64_t relaxed = memory ? h->relax.memory_max : cpu ? h->relax.cpu_max : h->relax.pids_max;
+  char field[64], rule[32], value[64];
+  snprintf (field, sizeof field, "linux.resources.unified[\"%s\"]", kv->key);
+  snprintf (rule, sizeof rule, "limits.%s.max", name);
+
+  int64_t asked = 0, v = 0;
+  bool ok = cpu ? parse_cpu_max (kv->value, &asked, &period)
+            : strcmp (kv->value, "max") == 0 ? true
+            : memory ? harden_parse_size (kv->value, &asked)
+                     : harden_parse_count (kv->value, &asked);
+  if (!ok)
+    return decision_refuse (h, "limits", rule, field, kv->value,
+                            "the policy cannot check this value (expected %s)",
+                            memory ? "\"max\" or a size in bytes"
+                            : cpu  ? "\"max\" or a quota, then a period, in microseconds"
+                                   : "\"max\" or a positive integer");
+  if (cpu && asked > 0)
+    asked = cpu_millis (asked, period);
+  TRY (apply_limit (h, name, field, cpu ? "m" : "", l, relaxed, asked, true, &v));
+  if (v <= 0 || v == asked)
+    return 0;
+  if (cpu)
+    snprintf (value, sizeof value, "%" PRId64 " %" PRIu64, cpu_quota (v, period), period);
+  else
+    snprintf (value, sizeof value, "%" PRId64, v);
+  char *copy = strdup (value);
+  if (!copy)
+    return bw_error_set (h->err, ENOMEM, "out of memory");
+  free (kv->value);
+  kv->value = copy;
+  return 0;
+}
+
 static int
 harden_limits (struct harden_ctx *h)
 {
@@ -570,25 +696,16 @@ harden_limits (struct harden_ctx *h)
   if (v > 0)
     *mem = (opt_i64) { true, v };
 
-  /* CPU limits are compared in millicpus: quota * 1000 / period, rounded
-   * up so that a tiny quota never reads as "no limit". 128-bit arithmetic:
-   * quota and period are any 64-bit values in a config. */
   struct spec_cpu *cpu = r->cpu;
   uint64_t period = cpu->period.set && cpu->period.value ? cpu->period.value : 100000;
   bool has_quota = cpu->quota.set && cpu->quota.value > 0;
-  int64_t asked = cpu->quota.value;
-  if (has_quota)
-    {
-      __int128 m = ((__int128) cpu->quota.value * 1000 + period - 1) / period;
-      asked = m > INT64_MAX ? INT64_MAX : (int64_t) m;
-    }
+  int64_t asked = has_quota ? cpu_millis (cpu->quota.value, period) : cpu->quota.value;
   v = 0;
   TRY (apply_limit (h, "cpu", "linux.resources.cpu.quota", "m", &p->cpu, h->relax.cpu_max,
                     asked, cpu->quota.set, &v));
   if (v > 0 && v != asked)
     {
-      __int128 quota = (__int128) v * period / 1000;
-      cpu->quota = (opt_i64) { true, quota > INT64_MAX ? INT64_MAX : (int64_t) quota };
+      cpu->quota = (opt_i64) { true, cpu_quota (v, period) };
       cpu->period = (opt_u64) { true, period };
     }
 
@@ -598,6 +715,9 @@ harden_limits (struct harden_ctx *h)
                     pids->value, pids->set, &v));
   if (v > 0)
     *pids = (opt_i64) { true, v };
+
+  for (size_t i = 0; i < r->unified.n; i++)
+    TRY (harden_unified_limit (h, &r->unified.items[i], period));
   return 0;
 }
 
@@ -697,4 +817,38 @@ policy_harden (const struct policy *p, const struct host_facts *facts, const str
     }
   *out = bw_steal_ptr (work);
   return 0;
+}
+
+int
+policy_limit_process (const struct policy *p, const struct host_facts *facts,
+                      const struct spec *config, struct spec_process *process,
+                      struct decisions **d, struct bw_error *err)
+{
+  struct spec_process *audit_copy = NULL;
+  *d = calloc (1, sizeof **d);
+  if (!*d)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  (*d)->mode = p->mode;
+  if (p->mode == POLICY_AUDIT)
+    {
+      /* Decide and report on a copy: audit changes nothing. */
+      _cleanup_free_ char *json = NULL;
+      TRY (spec_process_to_json (process, false, &json, err));
+      TRY (spec_parse_process (json, strlen (json), &audit_copy, err));
+      process = audit_copy;
+    }
+  /* Landlock is the container's, planned at create: only the process's own
+   * controls (capabilities, no_new_privs, the LSM label) are decided here. */
+  struct host_facts f = *facts;
+  f.landlock = false;
+  struct spec work = { .process = process };
+  struct harden_ctx h = { .p = p, .facts = &f, .s = &work, .d = *d, .err = err };
+  int r = harden_read_relaxations (&h, config);
+  if (r >= 0)
+    r = harden_process (&h);
+  if (r >= 0)
+    r = harden_lsm (&h);
+  bw_strvfree (h.relax.caps_add.v);
+  spec_process_free (audit_copy);
+  return r < 0 ? r : 0;
 }

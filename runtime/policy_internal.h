@@ -52,7 +52,10 @@ bool harden_normalize_path (const char *path, char *buf, size_t size);
 /* a == b or a is below b ("/" contains everything). Both normalised. */
 bool harden_path_within (const char *a, const char *b);
 
-/* A namespace path naming one of the host init's namespaces. */
+/* A namespace path naming one of the host init's namespaces, by its text:
+ * the early, reported refusal. Any other path to a host namespace
+ * (/proc/2/ns/ipc, a bind mount of one) is refused by the Linux stage on
+ * the opened fd (run.bulwark.namespaces.refusehost, set by hardening.c). */
 static inline bool
 harden_is_host_ns_path (const char *path)
 {
@@ -61,6 +64,9 @@ harden_is_host_ns_path (const char *path)
 
 /* Read the bulwark.* annotations of `in` into h->relax (policy_relax.c). */
 int harden_read_relaxations (struct harden_ctx *h, const struct spec *in);
+/* "2G", "512M", "1048576" -> bytes; "50" -> 50. Positive values only. */
+bool harden_parse_size (const char *s, int64_t *out);
+bool harden_parse_count (const char *s, int64_t *out);
 
 /* The refusal controls (policy_refuse.c): mounts, devices, sysctl,
  * writable /sys and /proc/sys, masked and read-only paths. */

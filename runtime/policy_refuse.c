@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/mount.h>
+
 #include "cleanup.h"
+#include "linux_mount.h"
 #include "policy_internal.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -64,53 +67,18 @@ harden_strv_join (const struct spec_strv *l)
   return s;
 }
 
+/* In spec.c with the mounts.deny matcher: the Linux stage checks a bind
+ * source's real path with the same rule. */
 bool
 harden_normalize_path (const char *path, char *buf, size_t size)
 {
-  size_t len = 0;
-  if (size < 2 || path[0] != '/')
-    return false;
-  buf[0] = '\0';
-  for (const char *p = path; *p;)
-    {
-      while (*p == '/')
-        p++;
-      const char *end = strchrnul (p, '/');
-      size_t n = (size_t) (end - p);
-      if (n == 0 || (n == 1 && p[0] == '.'))
-        ;
-      else if (n == 2 && p[0] == '.' && p[1] == '.')
-        {
-          /* ".." at the root stays at the root, as the kernel does. */
-          while (len > 0 && buf[len - 1] != '/')
-            len--;
-          if (len > 0)
-            len--;
-          buf[len] = '\0';
-        }
-      else
-        {
-          if (len + 1 + n + 1 > size)
-            return false;
-          buf[len++] = '/';
-          memcpy (buf + len, p, n);
-          len += n;
-          buf[len] = '\0';
-        }
-      p = end;
-    }
-  if (len == 0)
-    strcpy (buf, "/");
-  return true;
+  return spec_path_normalize (path, buf, size);
 }
 
 bool
 harden_path_within (const char *a, const char *b)
 {
-  size_t n = strlen (b);
-  if (strcmp (b, "/") == 0)
-    return true;
-  return strncmp (a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+  return spec_path_within (a, b);
 }
 
 static bool
@@ -127,22 +95,6 @@ is_bind (const struct spec_mount *m)
 }
 
 /* ------------------------------------------------------------ mounts */
-
-/* A bind source is host-sensitive when it is a denied path, is inside one,
- * or contains one (binding /var exposes /var/run/docker.sock). "/" denies
- * only itself, else it would deny every source. */
-static const char *
-denied_by (const char *src, const char *deny)
-{
-  char d[4096];
-  if (!harden_normalize_path (deny, d, sizeof d))
-    return NULL;
-  if (strcmp (d, "/") == 0)
-    return strcmp (src, "/") == 0 ? deny : NULL;
-  if (harden_path_within (src, d) || harden_path_within (d, src))
-    return deny;
-  return NULL;
-}
 
 static int
 check_bind_source (struct harden_ctx *h, size_t i, const struct spec_mount *m)
@@ -161,15 +113,37 @@ check_bind_source (struct harden_ctx *h, size_t i, const struct spec_mount *m)
   if (!harden_normalize_path (path, src, sizeof src))
     return bw_error_set (h->err, ENAMETOOLONG, "%s: path too long", field);
   for (size_t k = 0; k < h->p->mounts_deny.n; k++)
-    if (denied_by (src, h->p->mounts_deny.v[k]))
+    if (spec_path_denied (src, h->p->mounts_deny.v[k]))
       return decision_refuse (h, "mounts", "mounts.deny", field, m->source,
                               "\"%s\" is a host-sensitive path (%s)", m->source,
                               h->p->mounts_deny.v[k]);
-  if (f->state_root && denied_by (src, f->state_root))
+  if (f->state_root && spec_path_denied (src, f->state_root))
     return decision_refuse (h, "mounts", "mounts.deny", field, m->source,
                             "\"%s\" exposes the runtime's state root %s", m->source,
                             f->state_root);
   return 0;
+}
+
+/* Whether the mount comes out read-only: its options as the runtime applies
+ * them (linux/mount.c), in order, so ["ro","rw"] is writable. A bind takes
+ * its own flags, then the recursive ones over them (rrw undoes ro); a new
+ * filesystem is read-only when either asks for it. 1, 0, or -ENOMEM. An
+ * option list the runtime refuses counts as writable. */
+static int
+mount_readonly (struct harden_ctx *h, const struct spec_mount *m)
+{
+  struct mount_plan plan;
+  struct bw_error ignored = { 0 };
+  int r = mount_plan_parse (m, &plan, &ignored);
+  free (plan.data);
+  if (r == -ENOMEM)
+    return bw_error_set (h->err, ENOMEM, "out of memory");
+  if (r < 0)
+    return 0;
+  if (plan.rattr_set & MOUNT_ATTR_RDONLY)
+    return 1;
+  return (plan.attr_set & MOUNT_ATTR_RDONLY)
+         && !(plan.bind && (plan.rattr_clr & MOUNT_ATTR_RDONLY));
 }
 
 /* sysfs and cgroupfs anywhere, and anything at /proc/sys, must be read-only. */
@@ -179,23 +153,46 @@ check_writable_sys (struct harden_ctx *h, size_t i, struct spec_mount *m, const 
   bool sysfs = m->type && (strcmp (m->type, "sysfs") == 0 || strcmp (m->type, "cgroup") == 0
                            || strcmp (m->type, "cgroup2") == 0);
   bool sys_path = harden_path_within (dest, "/sys") || harden_path_within (dest, "/proc/sys");
-  if ((!sysfs && !sys_path) || has_option (m, "ro"))
+  if (!sysfs && !sys_path)
     return 0;
+  int ro = mount_readonly (h, m);
+  if (ro != 0)
+    return ro < 0 ? ro : 0;
   char field[64];
   snprintf (field, sizeof field, "mounts[%zu].options", i);
   if (h->p->writable_sys == POLICY_REFUSE)
     return decision_refuse (h, "mounts", "writableSys", field, "rw",
                             "%s is mounted writable", m->destination);
+  /* Without the options that undo it, a trailing ro (rro for a bind, whose
+   * submounts are its source's) wins. */
   for (size_t k = 0; k < m->options.n;)
-    if (strcmp (m->options.v[k], "rw") == 0)
+    if (strcmp (m->options.v[k], "rw") == 0 || strcmp (m->options.v[k], "rrw") == 0)
       harden_strv_remove (&m->options, k);
     else
       k++;
   if (!m->options.v && !(m->options.v = calloc (1, sizeof (char *))))
     return bw_error_set (h->err, ENOMEM, "out of memory");
   TRY (harden_strv_append (h, &m->options, "ro"));
+  if (is_bind (m))
+    TRY (harden_strv_append (h, &m->options, "rro"));
   return decision_add (h, "mounts", DECISION_CLAMPED, "writableSys", field, "rw", "ro",
                        "%s must not be writable", m->destination);
+}
+
+/* maskedPaths and readonlyPaths cover /proc only, and the /proc/sys check
+ * looks there: a second procfs elsewhere would give the container the
+ * kernel's files unmasked and writable. */
+static int
+check_proc_elsewhere (struct harden_ctx *h, size_t i, const struct spec_mount *m,
+                      const char *dest)
+{
+  if (!m->type || strcmp (m->type, "proc") != 0 || strcmp (dest, "/proc") == 0)
+    return 0;
+  char field[64];
+  snprintf (field, sizeof field, "mounts[%zu].destination", i);
+  return decision_refuse (h, "mounts", "maskedPaths", field, m->destination,
+                          "a procfs at %s would escape the masked and read-only paths; "
+                          "procfs goes at /proc only", m->destination);
 }
 
 int
@@ -213,6 +210,7 @@ harden_mounts (struct harden_ctx *h)
       if (is_bind (m))
         TRY (check_bind_source (h, i, m));
       TRY (check_writable_sys (h, i, m, dest));
+      TRY (check_proc_elsewhere (h, i, m, dest));
       for (size_t k = 0; k < h->p->masked_paths.n; k++)
         if (harden_path_within (dest, h->p->masked_paths.v[k]))
           {

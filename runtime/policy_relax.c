@@ -11,8 +11,8 @@
 #include "policy_internal.h"
 
 /* "2G", "512M", "1048576" -> bytes (binary suffixes). */
-static bool
-parse_size (const char *s, int64_t *out)
+bool
+harden_parse_size (const char *s, int64_t *out)
 {
   char *end = NULL;
   errno = 0;
@@ -52,8 +52,8 @@ parse_cpus (const char *s, int64_t *out)
   return true;
 }
 
-static bool
-parse_count (const char *s, int64_t *out)
+bool
+harden_parse_count (const char *s, int64_t *out)
 {
   char *end = NULL;
   errno = 0;
@@ -154,7 +154,7 @@ harden_read_relaxations (struct harden_ctx *h, const struct spec *in)
       else if (strcmp (name, "capabilities.add") == 0)
         r = parse_caps_relaxation (h, key, value);
       else if (strcmp (name, "memory.max") == 0)
-        r = parse_limit_relaxation (h, key, value, parse_size, "a size like \"2G\"",
+        r = parse_limit_relaxation (h, key, value, harden_parse_size, "a size like \"2G\"",
                                     p->relax_memory_max, "relaxations.memory.max",
                                     &h->relax.memory_max);
       else if (strcmp (name, "cpu.max") == 0)
@@ -162,7 +162,7 @@ harden_read_relaxations (struct harden_ctx *h, const struct spec *in)
                                     p->relax_cpu_max, "relaxations.cpu.max",
                                     &h->relax.cpu_max);
       else if (strcmp (name, "pids.max") == 0)
-        r = parse_limit_relaxation (h, key, value, parse_count, "a positive integer",
+        r = parse_limit_relaxation (h, key, value, harden_parse_count, "a positive integer",
                                     p->relax_pids_max, "relaxations.pids.max",
                                     &h->relax.pids_max);
       else

@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "cleanup.h"
+#include "json.h"
 #include "spec.h"
 
 /* Larger files are refused: no real config comes close, and the whole file
@@ -270,6 +273,117 @@ spec_annotation_bool (const struct spec *spec, const char *key, bool *out, struc
                            key, q);
     }
   return 0;
+}
+
+int
+spec_annotation_strv (const struct spec *spec, const char *key, char ***out, size_t *n,
+                      struct bw_error *err)
+{
+  const char *v = spec_annotation (spec, key);
+  *out = NULL;
+  *n = 0;
+  if (!v)
+    return 0;
+  yajl_val root = NULL;
+  struct json_ctx c;
+  json_ctx_init (&c, err);
+  json_push_key (&c, "annotations");
+  json_push_key (&c, key);
+  int ret = json_parse (v, strlen (v), &root, err);
+  if (ret < 0)
+    return bw_error_prefix (err, "annotations.%s", key);
+  ret = json_as_strv (&c, root, out, n);
+  yajl_tree_free (root);
+  return ret;
+}
+
+int
+spec_strv_to_json (char *const *v, size_t n, char **out, struct bw_error *err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  if (!g)
+    return bw_error_set (err, ENOMEM, "out of memory");
+  yajl_gen_config (g, yajl_gen_validate_utf8, 1);
+  yajl_gen_status st = yajl_gen_array_open (g);
+  for (size_t i = 0; i < n && st == yajl_gen_status_ok; i++)
+    st = yajl_gen_string (g, (const unsigned char *) v[i], strlen (v[i]));
+  if (st == yajl_gen_status_ok)
+    st = yajl_gen_array_close (g);
+  const unsigned char *buf = NULL;
+  size_t len = 0;
+  if (st == yajl_gen_status_ok)
+    st = yajl_gen_get_buf (g, &buf, &len);
+  int ret = 0;
+  /* A string that is not UTF-8 is the only thing yajl refuses here. */
+  if (st != yajl_gen_status_ok)
+    ret = bw_error_set (err, EINVAL, "not a list of UTF-8 strings");
+  else if (!(*out = strndup ((const char *) buf, len)))
+    ret = bw_error_set (err, ENOMEM, "out of memory");
+  yajl_gen_free (g);
+  return ret;
+}
+
+bool
+spec_path_normalize (const char *path, char *buf, size_t size)
+{
+  size_t len = 0;
+  if (size < 2 || path[0] != '/')
+    return false;
+  buf[0] = '\0';
+  for (const char *p = path; *p;)
+    {
+      while (*p == '/')
+        p++;
+      const char *end = strchrnul (p, '/');
+      size_t n = (size_t) (end - p);
+      if (n == 0 || (n == 1 && p[0] == '.'))
+        ;
+      else if (n == 2 && p[0] == '.' && p[1] == '.')
+        {
+          /* ".." at the root stays at the root, as the kernel does. */
+          while (len > 0 && buf[len - 1] != '/')
+            len--;
+          if (len > 0)
+            len--;
+          buf[len] = '\0';
+        }
+      else
+        {
+          if (len + 1 + n + 1 > size)
+            return false;
+          buf[len++] = '/';
+          memcpy (buf + len, p, n);
+          len += n;
+          buf[len] = '\0';
+        }
+      p = end;
+    }
+  if (len == 0)
+    strcpy (buf, "/");
+  return true;
+}
+
+bool
+spec_path_within (const char *a, const char *b)
+{
+  size_t n = strlen (b);
+  if (strcmp (b, "/") == 0)
+    return true;
+  return strncmp (a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+/* Binding /var exposes /var/run/docker.sock: a source containing a denied
+ * path is denied too. "/" denies only itself, else it would deny every
+ * source. */
+bool
+spec_path_denied (const char *src, const char *deny)
+{
+  char d[4096];
+  if (!spec_path_normalize (deny, d, sizeof d))
+    return false;
+  if (strcmp (d, "/") == 0)
+    return strcmp (src, "/") == 0;
+  return spec_path_within (src, d) || spec_path_within (d, src);
 }
 
 const struct spec_namespace *

@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "fdpass.h"
 #include "forward.h"
+#include "hardening.h"
 #include "linux_exec.h"
 #include "spec.h"
 #include "sys.h"
@@ -324,7 +325,8 @@ send_pidfd (const char *path, pid_t pid, struct bw_error *err)
  * container's lock is released by the caller before any wait. *master is
  * the pty's master when the runtime relays the terminal itself. */
 static int
-spawn (struct state_handle *h, const struct state_record *rec, const struct exec_opts *o,
+spawn (struct cli_ctx *ctx, const struct state_store *st, struct state_handle *h,
+       const struct state_record *rec, const struct exec_opts *o,
        struct spec_process **process, char **args, int n_args, pid_t *pid, int *master,
        struct bw_error *err)
 {
@@ -342,6 +344,14 @@ spawn (struct state_handle *h, const struct state_record *rec, const struct exec
     return bw_error_set (err, ENOMEM, "out of memory");
   if (o->process_label && !((*process)->selinux_label = strdup (o->process_label)))
     return bw_error_set (err, ENOMEM, "out of memory");
+  /* A process file without capabilities gets the container's (as runc):
+   * none at all would keep every capability of its user namespace. */
+  if (!(*process)->capabilities && config->process)
+    (*process)->capabilities = bw_steal_ptr (config->process->capabilities);
+  /* Held to the policy as the container's own process was at create. */
+  ret = hardening_limit_exec (ctx, rec->id, config, *process, err);
+  if (ret < 0)
+    return ret;
   ret = state_to_json (rec, STATUS_RUNNING, &state_json, err);
   if (ret < 0)
     return ret;
@@ -361,6 +371,7 @@ spawn (struct state_handle *h, const struct state_record *rec, const struct exec
     .process = *process,
     .console_socket = relay.path ? relay.path : o->console_socket,
     .state_json = state_json,
+    .state_root = st->root,
     .preserve_fds = (int) o->preserve_fds,
   };
   ret = exec_spawn (&req, pid, err);
@@ -402,7 +413,7 @@ exec_main (struct cli_ctx *ctx, const char *id, struct exec_opts *o,
   ret = cmd_open_running (ctx, id, o->ignore_paused, &st, &h, &rec, err);
   if (ret == 0)
     {
-      ret = spawn (&h, &rec, o, process, args, n_args, &pid, &master, err);
+      ret = spawn (ctx, &st, &h, &rec, o, process, args, n_args, &pid, &master, err);
       /* Not held while the process runs: kill, state and delete would wait. */
       cmd_close (&st, &h, &rec);
     }

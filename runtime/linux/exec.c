@@ -2,8 +2,10 @@
  *   runtime  - checks the init, connects the console socket, forks the
  *              helper, then waits for the new process's READY or error;
  *   helper   - a fork of the runtime: non-dumpable; rlimits, scheduling,
- *              the host's procfs and the compiled seccomp filter while still
- *              on the host; setns(init pidfd, every differing namespace);
+ *              the host's procfs and a seccomp filter with notify rules
+ *              compiled while still on the host (the runtime brings the
+ *              others and the floor from the state root's cache);
+ *              setns(init pidfd, every differing namespace);
  *              clone3(CLONE_PARENT) of the process; reports its pid;
  *   process  - in every namespace of the container (its root is the
  *              container's, set by joining the mount namespace): terminal,
@@ -102,7 +104,8 @@ struct exec_ctx
   int ns_flags;
   int console_sock;
   int procfd;                        /* the host's procfs, opened by the helper */
-  struct seccomp_prepared *filter;   /* compiled by the helper */
+  struct seccomp_prepared *filter;   /* compiled by the helper (notify rules) */
+  const struct seccomp_bpf *prog;    /* linux.seccomp from the cache, or NULL */
   const struct seccomp_bpf *floor;   /* the policy's floor filter, or NULL */
 };
 
@@ -121,11 +124,24 @@ open_host_procfs (int *out, struct bw_error *err)
 }
 
 /* Loaded as the container init does it (see init.c): without
- * no_new_privs while the capabilities to do so are still held, else last. */
+ * no_new_privs while the capabilities to do so are still held, else last;
+ * the floor first (loaded after, its own seccomp(2) call would be checked
+ * by the config's filter, which may not allow it). *floor and *prog are
+ * cleared once loaded: a second call loads nothing. */
 static int
-load_seccomp (const struct exec_ctx *c, pid_t pid, struct bw_error *err)
+load_seccomp (const struct exec_ctx *c, const struct seccomp_bpf **floor,
+              const struct seccomp_bpf **prog, pid_t pid, struct bw_error *err)
 {
-  return seccomp_prepared_load (c->filter, pid, c->req->state_json, err);
+  int ret = 0;
+  if (*floor)
+    ret = seccomp_floor_install (*floor, err);
+  *floor = NULL;
+  if (ret == 0 && *prog && (ret = seccomp_bpf_load (*prog, err)) < 0)
+    bw_error_prefix (err, "linux.seccomp");
+  *prog = NULL;
+  if (ret == 0)
+    ret = seccomp_prepared_load (c->filter, pid, c->req->state_json, err);
+  return ret;
 }
 
 /* The new process, in the container: everything up to the execve. */
@@ -134,6 +150,7 @@ process_setup (const struct exec_ctx *c, char **exec_path, struct bw_error *err)
 {
   const struct exec_request *req = c->req;
   const struct spec_process *p = req->process;
+  const struct seccomp_bpf *floor = c->floor, *prog = c->prog;
   int32_t host_pid = 0;
   int ret = sync_expect (c->sync_fd, "runtime", SYNC_GO, &host_pid, err);
   if (ret < 0)
@@ -148,11 +165,7 @@ process_setup (const struct exec_ctx *c, char **exec_path, struct bw_error *err)
   if (c->console_sock >= 0)
     close (c->console_sock);
   if (ret == 0 && !p->no_new_privileges.value)
-    ret = load_seccomp (c, host_pid, err);
-  /* The floor stacks on it, as on the container's init: now without
-   * no_new_privs (loading needs the CAP_SYS_ADMIN about to go), else last. */
-  if (ret == 0 && c->floor && !p->no_new_privileges.value)
-    ret = seccomp_floor_install (c->floor, err);
+    ret = load_seccomp (c, &floor, &prog, host_pid, err);
   if (ret == 0)
     ret = init_setup_process (p, err);
   if (ret == 0)
@@ -174,10 +187,7 @@ process_setup (const struct exec_ctx *c, char **exec_path, struct bw_error *err)
   for (int fd = 3; fd < 3 + req->preserve_fds; fd++)
     if (fd != c->sync_fd && fd != c->filter->agent_fd)
       fcntl (fd, F_SETFD, 0);
-  ret = load_seccomp (c, host_pid, err);
-  if (ret == 0 && c->floor && p->no_new_privileges.value)
-    ret = seccomp_floor_install (c->floor, err);
-  return ret;
+  return load_seccomp (c, &floor, &prog, host_pid, err);
 }
 
 __attribute__ ((noreturn)) static void
@@ -230,8 +240,9 @@ helper_join (struct exec_ctx *c, pid_t *pid, struct bw_error *err)
   if (ret == 0)
     ret = process_set_oom_score_adj (p, c->procfd, err);
   /* Compiled here, where linux.seccomp.listenerPath (a host path) is
-   * reachable; the process loads it. */
-  if (ret == 0)
+   * reachable, unless the runtime brought it from the cache; the process
+   * loads it. */
+  if (ret == 0 && !c->prog)
     ret = seccomp_prepare (l ? l->seccomp : NULL, c->filter, err);
   if (ret < 0)
     return ret;
@@ -286,6 +297,25 @@ kill_and_reap (pid_t pid)
     ;
 }
 
+/* linux.seccomp (when the cache can hold it) and the policy's floor, from
+ * the compiled-filter cache in the state root, compiled and stored on a
+ * miss: here, with the runtime's credentials, as create does. */
+static int
+prepare_programs (const struct exec_request *req, struct seccomp_bpf *prog,
+                  struct seccomp_bpf *floor, struct bw_error *err)
+{
+  const struct spec_seccomp *sc = req->config->linux ? req->config->linux->seccomp : NULL;
+  bool want_floor = false;
+  int ret = 0;
+  if (sc && seccomp_cache_usable (sc))
+    ret = seccomp_cache_load_or_compile (req->state_root, sc, prog, NULL, err);
+  if (ret == 0)
+    ret = seccomp_floor_wanted (req->config, &want_floor, err);
+  if (ret == 0 && want_floor)
+    ret = seccomp_floor_load_or_compile (req->state_root, floor, NULL, err);
+  return ret;
+}
+
 static int
 check_request (const struct exec_request *req, struct bw_error *err)
 {
@@ -323,18 +353,15 @@ exec_spawn (const struct exec_request *req, pid_t *pid, struct bw_error *err)
   int32_t value = 0;
   int status;
   struct seccomp_prepared filter = SECCOMP_PREPARED_INIT;
+  _cleanup_seccomp_bpf_ struct seccomp_bpf prog = SECCOMP_BPF_INIT;
   _cleanup_seccomp_bpf_ struct seccomp_bpf floor = SECCOMP_BPF_INIT;
   struct exec_ctx c = { .req = req, .runtime_pid = getpid (), .console_sock = -1,
                         .procfd = -1, .filter = &filter };
-  bool want_floor = false;
   int ret = check_request (req, err);
   if (ret == 0)
-    ret = seccomp_floor_wanted (req->config, &want_floor, err);
-  if (ret == 0 && want_floor)
-    {
-      ret = seccomp_floor_load_or_compile (NULL, &floor, NULL, err);
-      c.floor = &floor;
-    }
+    ret = prepare_programs (req, &prog, &floor, err);
+  c.prog = prog.insns ? &prog : NULL;
+  c.floor = floor.insns ? &floor : NULL;
   if (ret == 0)
     ret = open_init (req->rec, &pidfd, err);
   if (ret == 0)

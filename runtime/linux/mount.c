@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,28 +170,64 @@ bind_source (const struct spec_mount *m, const char *bundle)
   return s;
 }
 
-/* Clone the bind source (or, as fallback, the host's /sys) as a detached tree. */
+/* Clone `path` below `dirfd` ("": dirfd itself) as a detached tree; `what`
+ * names it in errors. */
 static int
-clone_tree (const char *source, bool recursive, int *out, struct bw_error *err)
+clone_tree (int dirfd, const char *path, bool recursive, const char *what, int *out,
+            struct bw_error *err)
 {
-  int fd = sys_open_tree (AT_FDCWD, source,
-                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+  int fd = sys_open_tree (dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
+                                         | (path[0] ? 0 : AT_EMPTY_PATH)
+                                         | (recursive ? AT_RECURSIVE : 0));
   if (fd < 0)
-    return bw_error_syscall (err, "open_tree %s", source);
+    return bw_error_syscall (err, "open_tree %s", what);
   *out = fd;
   return 0;
 }
 
+/* Whether the policy denies the real path of `fd` (what the source
+ * resolved to, symlinks followed) by the list MOUNTS_DENY_ANNOTATION
+ * carries: the transform only saw the source's text. */
+static int
+check_denied (const struct spec *spec, const struct spec_mount *m, int fd, struct bw_error *err)
+{
+  _cleanup_strv_ char **deny = NULL;
+  size_t n = 0;
+  int ret = spec_annotation_strv (spec, MOUNTS_DENY_ANNOTATION, &deny, &n, err);
+  if (ret < 0 || n == 0)
+    return ret;
+  char link[64], real[PATH_MAX];
+  snprintf (link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t len = readlink (link, real, sizeof real);
+  if (len < 0)
+    return bw_error_syscall (err, "%s: read its real path", m->source);
+  if ((size_t) len >= sizeof real)
+    return bw_error_set (err, ENAMETOOLONG, "%s: real path too long", m->source);
+  real[len] = '\0';
+  for (size_t k = 0; k < n; k++)
+    if (spec_path_denied (real, deny[k]))
+      return bw_error_set (err, EPERM, "%s resolves to %s, which the policy denies (mounts.deny)",
+                           m->source, real);
+  return 0;
+}
+
 int
-mount_clone_source (const struct spec_mount *m, const char *bundle, bool recursive, int *out,
-                    struct bw_error *err)
+mount_clone_source (const struct spec *spec, const struct spec_mount *m, const char *bundle,
+                    bool recursive, int *out, struct bw_error *err)
 {
   if (!m->source)
     return bw_error_set (err, EINVAL, "bind mount without a source");
   _cleanup_free_ char *src = bind_source (m, bundle);
   if (!src)
     return bw_error_set (err, ENOMEM, "out of memory");
-  return clone_tree (src, recursive, out, err);
+  /* Resolved once: the path checked is the one cloned. */
+  _cleanup_close_ int fd = open (src, O_PATH | O_CLOEXEC);
+  if (fd < 0)
+    return bw_error_syscall (err, "open %s", src);
+  int ret = spec ? check_denied (spec, m, fd, err) : 0;
+  if (ret < 0)
+    return ret;
+  return clone_tree (fd, "", recursive, src, out, err);
 }
 
 static bool
@@ -208,7 +245,9 @@ make_mount (const struct spec_mount *m, const struct mount_plan *plan, const cha
   *attrs_done = false;
   if (plan->bind)
     {
-      int ret = *mntfd >= 0 ? 0 : mount_clone_source (m, bundle, plan->recursive, mntfd, err);
+      /* (Binds come prepared by mount_prepare_binds, which checks them.) */
+      int ret = *mntfd >= 0 ? 0 : mount_clone_source (NULL, m, bundle, plan->recursive, mntfd,
+                                                      err);
       if (ret < 0)
         return ret;
       struct stat st;
@@ -244,7 +283,7 @@ make_mount (const struct spec_mount *m, const struct mount_plan *plan, const cha
     {
       /* A user namespace that does not own its network namespace may not
        * mount sysfs: give the container the host's, as runc does. */
-      ret = clone_tree ("/sys", true, mntfd, err);
+      ret = clone_tree (AT_FDCWD, "/sys", true, "/sys", mntfd, err);
       if (ret == 0)
         {
           ret = set_attr (*mntfd, true, plan->attr_set | plan->rattr_set, 0, 0, err);

@@ -104,7 +104,7 @@ prepare_one (const struct spec *spec, const struct spec_mount *m, const struct m
       gids = &spec->linux->gid_mappings;
     }
   _cleanup_close_ int tree = -1;
-  int ret = mount_clone_source (m, bundle, plan->recursive, &tree, err);
+  int ret = mount_clone_source (spec, m, bundle, plan->recursive, &tree, err);
   if (ret < 0)
     return ret;
   ret = mount_idmap_tree (tree, uids, gids, plan->idmap_recursive, m->source, err);
@@ -228,7 +228,7 @@ mount_prepare_binds (const struct spec *spec, const char *bundle, int *fds, stru
         ret = prepare_one (spec, m, &plan, bundle, &fds[i], err);
       else if (ret == 0 && plan.bind)
         {
-          ret = mount_clone_source (m, bundle, plan.recursive, &fds[i], err);
+          ret = mount_clone_source (spec, m, bundle, plan.recursive, &fds[i], err);
           if (ret == 0 && mode != BINDS_AS_ASKED)
             ret = idmap_plain_bind (spec, m, &plan, mode, &userns, fds[i], err);
           if (ret < 0 && fds[i] >= 0)

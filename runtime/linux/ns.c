@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
 
@@ -76,9 +77,55 @@ ns_new_flags (const struct spec *spec)
   return flags;
 }
 
-/* Open namespace i's path and check that it is a namespace of its type. */
+/* The types NS_REFUSE_HOST_ANNOTATION names, as refused[type]. */
 static int
-open_ns (const struct spec_linux *l, size_t i, int *out, struct bw_error *err)
+refused_host_types (const struct spec *spec, bool refused[SPEC_NS_TYPES], struct bw_error *err)
+{
+  const char *v = spec_annotation (spec, NS_REFUSE_HOST_ANNOTATION);
+  for (int t = 0; t < SPEC_NS_TYPES; t++)
+    refused[t] = false;
+  for (const char *p = v; p && *p;)
+    {
+      const char *end = strchrnul (p, ',');
+      size_t n = (size_t) (end - p);
+      int found = -1;
+      for (int t = 0; t < SPEC_NS_TYPES && found < 0; t++)
+        if (strlen (spec_ns_type_names[t]) == n && strncmp (spec_ns_type_names[t], p, n) == 0)
+          found = t;
+      if (found < 0)
+        {
+          char q[80];
+          bw_quote (v, 48, q, sizeof q);
+          return bw_error_set (err, EINVAL, "annotations." NS_REFUSE_HOST_ANNOTATION ": %s is "
+                               "not a comma-separated list of namespace types", q);
+        }
+      refused[found] = true;
+      p = *end ? end + 1 : end;
+    }
+  return 0;
+}
+
+/* Whether `fd`, a namespace of `type`, is the runtime's own (the host's):
+ * by identity, whatever path named it (/proc/2/ns/ipc, a bind mount of one). */
+static int
+is_own (int fd, enum spec_ns_type type, bool *out, struct bw_error *err)
+{
+  char own_path[32];
+  struct stat joined, own;
+  snprintf (own_path, sizeof own_path, "/proc/self/ns/%s", kernel_names[type]);
+  if (fstat (fd, &joined) < 0)
+    return bw_error_syscall (err, "fstat");
+  if (stat (own_path, &own) < 0)
+    return bw_error_syscall (err, "stat %s", own_path);
+  *out = joined.st_dev == own.st_dev && joined.st_ino == own.st_ino;
+  return 0;
+}
+
+/* Open namespace i's path and check that it is a namespace of its type and,
+ * when `refused` says so for its type, not the runtime's own. */
+static int
+open_ns (const struct spec_linux *l, size_t i, const bool *refused, int *out,
+         struct bw_error *err)
 {
   const struct spec_namespace *ns = &l->namespaces[i];
   _cleanup_close_ int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
@@ -93,15 +140,40 @@ open_ns (const struct spec_linux *l, size_t i, int *out, struct bw_error *err)
   if (type != clone_flags[ns->type])
     return bw_error_set (err, EINVAL, "linux.namespaces[%zu].path: %s is not a %s namespace", i,
                          ns->path, kernel_names[ns->type]);
+  bool own = false;
+  int ret = refused && refused[ns->type] ? is_own (fd, ns->type, &own, err) : 0;
+  if (ret < 0)
+    return bw_error_prefix (err, "linux.namespaces[%zu].path", i);
+  if (own)
+    return bw_error_set (err, EPERM, "linux.namespaces[%zu].path: %s is the host's %s namespace: "
+                         "refused by the policy (%s)", i, ns->path,
+                         spec_ns_type_names[ns->type],
+                         ns->type == SPEC_NS_USER ? "userNamespace" : "namespaces.allowHost");
   *out = bw_steal_fd (fd);
   return 0;
 }
 
+int
+ns_joins_host (const struct spec *spec, enum spec_ns_type type, bool *out, struct bw_error *err)
+{
+  const struct spec_namespace *ns = spec_namespace_find (spec, type);
+  *out = false;
+  if (!ns || !ns->path || !ns->path[0])
+    return 0;
+  _cleanup_close_ int fd = -1;
+  size_t i = (size_t) (ns - spec->linux->namespaces);
+  int ret = open_ns (spec->linux, i, NULL, &fd, err);
+  if (ret < 0)
+    return ret;
+  ret = is_own (fd, type, out, err);
+  return ret < 0 ? bw_error_prefix (err, "linux.namespaces[%zu].path", i) : 0;
+}
+
 static int
-join (const struct spec_linux *l, size_t i, struct bw_error *err)
+join (const struct spec_linux *l, size_t i, const bool *refused, struct bw_error *err)
 {
   _cleanup_close_ int fd = -1;
-  int ret = open_ns (l, i, &fd, err);
+  int ret = open_ns (l, i, refused, &fd, err);
   if (ret < 0)
     return ret;
   if (setns (fd, clone_flags[l->namespaces[i].type]) < 0)
@@ -116,12 +188,15 @@ ns_join_paths (const struct spec *spec, struct bw_error *err)
   const struct spec_linux *l = linux_of (spec);
   if (!l)
     return 0;
+  bool refused[SPEC_NS_TYPES];
+  int ret = refused_host_types (spec, refused, err);
+  if (ret < 0)
+    return ret;
   /* Open everything first: joining a mount namespace changes what the
    * remaining paths mean. */
   int fds[SPEC_NS_TYPES];
   size_t index[SPEC_NS_TYPES];
   size_t n = 0;
-  int ret = 0;
   /* Network first, as runc: a network namespace owned by the host user
    * namespace can no longer be joined once inside a new user namespace. */
   for (int pass = 0; pass < 2 && ret == 0; pass++)
@@ -132,7 +207,7 @@ ns_join_paths (const struct spec *spec, struct bw_error *err)
           continue;
         if ((pass == 0) != (ns->type == SPEC_NS_NETWORK))
           continue;
-        ret = open_ns (l, i, &fds[n], err);
+        ret = open_ns (l, i, refused, &fds[n], err);
         if (ret == 0)
           index[n++] = i;
       }
@@ -149,11 +224,15 @@ int
 ns_join_user (const struct spec *spec, bool *joined, struct bw_error *err)
 {
   const struct spec_linux *l = linux_of (spec);
+  bool refused[SPEC_NS_TYPES];
+  int ret = refused_host_types (spec, refused, err);
   *joined = false;
+  if (ret < 0)
+    return ret;
   for (size_t i = 0; l && i < l->n_namespaces; i++)
     if (l->namespaces[i].type == SPEC_NS_USER && l->namespaces[i].path)
       {
-        int ret = join (l, i, err);
+        ret = join (l, i, refused, err);
         if (ret < 0)
           return ret;
         *joined = true;

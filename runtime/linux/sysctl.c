@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "linux_ns.h"
 #include "linux_sysctl.h"
 #include "sys.h"
 
@@ -22,6 +23,15 @@ static bool
 has_prefix (const char *s, const char *prefix)
 {
   return strncmp (s, prefix, strlen (prefix)) == 0;
+}
+
+static bool
+is_ipc_key (const char *key)
+{
+  for (size_t i = 0; i < sizeof ipc_keys / sizeof ipc_keys[0]; i++)
+    if (strcmp (key, ipc_keys[i]) == 0)
+      return true;
+  return has_prefix (key, "fs.mqueue.");
 }
 
 static bool
@@ -41,42 +51,35 @@ sysctl_check_key (const char *key, const struct sysctl_namespaces *ns, struct bw
   bw_quote (key, 100, quoted, sizeof quoted);
   if (!well_formed (key))
     return bw_error_set (err, EINVAL, "linux.sysctl: invalid key %s", quoted);
-  const char *needs = NULL;
-  bool have = false;
-  for (size_t i = 0; i < sizeof ipc_keys / sizeof ipc_keys[0] && !needs; i++)
-    if (strcmp (key, ipc_keys[i]) == 0)
-      needs = "an ipc namespace", have = ns->ipc;
-  if (!needs && has_prefix (key, "fs.mqueue."))
-    needs = "an ipc namespace", have = ns->ipc;
-  else if (!needs && (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0))
-    needs = "a uts namespace", have = ns->uts;
-  else if (!needs && has_prefix (key, "net."))
+  /* The namespace the key lives in, which the container must have, and
+   * not the host's. */
+  const char *needs = NULL, *ns_name = NULL;
+  bool have = false, is_host = false;
+  if (is_ipc_key (key))
     {
-      if (ns->net_is_host)
-        return bw_error_set (err, EINVAL, "linux.sysctl: %s would change the host's network: "
-                             "the network namespace joined in linux.namespaces is the host's",
-                             quoted);
-      needs = "a network namespace of its own", have = ns->own_net;
+      needs = "an ipc namespace", ns_name = "ipc";
+      have = ns->ipc, is_host = ns->ipc_is_host;
+    }
+  else if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
+    {
+      needs = "a uts namespace", ns_name = "uts";
+      have = ns->uts, is_host = ns->uts_is_host;
+    }
+  else if (has_prefix (key, "net."))
+    {
+      needs = "a network namespace of its own", ns_name = "network";
+      have = ns->own_net, is_host = ns->net_is_host;
     }
   if (!needs)
     return bw_error_set (err, EINVAL,
                          "linux.sysctl: %s is not namespaced; the container cannot set it", quoted);
+  if (is_host)
+    return bw_error_set (err, EINVAL, "linux.sysctl: %s would change the host's %s namespace: "
+                         "the %s namespace joined in linux.namespaces is the host's", quoted,
+                         ns_name, ns_name);
   if (!have)
     return bw_error_set (err, EINVAL, "linux.sysctl: %s needs %s (add it to linux.namespaces)",
                          quoted, needs);
-  return 0;
-}
-
-/* Whether `path` is the network namespace the runtime runs in. */
-static int
-is_own_netns (const char *path, bool *out, struct bw_error *err)
-{
-  struct stat joined, own;
-  if (stat (path, &joined) < 0)
-    return bw_error_syscall (err, "linux.namespaces: network: stat %s", path);
-  if (stat ("/proc/self/ns/net", &own) < 0)
-    return bw_error_syscall (err, "stat /proc/self/ns/net");
-  *out = joined.st_dev == own.st_dev && joined.st_ino == own.st_ino;
   return 0;
 }
 
@@ -90,21 +93,19 @@ sysctl_validate (const struct spec *spec, struct bw_error *err)
     .ipc = spec_namespace_find (spec, SPEC_NS_IPC) != NULL,
     .uts = spec_namespace_find (spec, SPEC_NS_UTS) != NULL,
   };
-  const struct spec_namespace *net = spec_namespace_find (spec, SPEC_NS_NETWORK);
-  if (net && net->path && net->path[0])
-    {
-      int ret = is_own_netns (net->path, &ns.net_is_host, err);
-      if (ret < 0)
-        return ret;
-    }
-  ns.own_net = net && !ns.net_is_host;
-  for (size_t i = 0; i < m->n; i++)
-    {
-      int ret = sysctl_check_key (m->items[i].key, &ns, err);
-      if (ret < 0)
-        return ret;
-    }
-  return 0;
+  /* A joined namespace that is the runtime's own is the host's: setting
+   * its sysctls would change the host. */
+  int ret = ns_joins_host (spec, SPEC_NS_IPC, &ns.ipc_is_host, err);
+  if (ret == 0)
+    ret = ns_joins_host (spec, SPEC_NS_UTS, &ns.uts_is_host, err);
+  if (ret == 0)
+    ret = ns_joins_host (spec, SPEC_NS_NETWORK, &ns.net_is_host, err);
+  if (ret < 0)
+    return ret;
+  ns.own_net = spec_namespace_find (spec, SPEC_NS_NETWORK) && !ns.net_is_host;
+  for (size_t i = 0; i < m->n && ret == 0; i++)
+    ret = sysctl_check_key (m->items[i].key, &ns, err);
+  return ret;
 }
 
 int

@@ -94,23 +94,35 @@ use_config crash-b "$(hook_edit prestart b)"
 create_then_kill "kill -9 during prestart" crash-b b && clean "kill -9 during prestart: cleaned" crash-b
 
 # (c) at random moments: 20 creates killed after 1..60 ms (a create takes
-# 10 to 30 ms here: some are killed at one step or another, some finish).
+# 10 to 30 ms here: some are killed at one step or another, some finish),
+# and one killed as soon as its state dir is claimed, so that at least one
+# kill lands before create finishes (else the check proves nothing).
 use_config crash-c
 failures=0 killed=0
-for n in $(seq "${CRASH_LOOPS:-20}"); do
+for n in $(seq 0 "${CRASH_LOOPS:-20}"); do
   id="crash-c$n"
   set_args "$B/config.json" sh -c 'while :; do sleep 1; done' "$id"
-  # --foreground: the runtime alone is killed, not its process group (the
-  # setup process and the init must go away by themselves).
-  timeout --foreground -s KILL "0.0$(printf '%02d' $((RANDOM % 60 + 1)))" "$BULWARK" \
-    --root "$ROOT" create --bundle "$B" "$id" >/dev/null 2>&1 </dev/null
+  if [ "$n" -eq 0 ]; then
+    "$BULWARK" --root "$ROOT" create --bundle "$B" "$id" >/dev/null 2>&1 </dev/null &
+    pid=$!
+    for _ in $(seq 20000); do [ -d "$ROOT/$id" ] && break; kill -0 "$pid" 2>/dev/null || break; done
+    kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  else
+    # --foreground: the runtime alone is killed, not its process group (the
+    # setup process and the init must go away by themselves).
+    timeout --foreground -s KILL "0.0$(printf '%02d' $((RANDOM % 60 + 1)))" "$BULWARK" \
+      --root "$ROOT" create --bundle "$B" "$id" >/dev/null 2>&1 </dev/null
+  fi
   [ $? -eq 137 ] && killed=$((killed + 1))
   before=$FAILED
   clean "random kill $n" "$id" >"$BW_TMP/clean.out"
   [ "$FAILED" -eq "$before" ] || { failures=$((failures + 1)); cat "$BW_TMP/clean.out"; }
 done
-[ "$failures" -eq 0 ] &&
-  ok "${CRASH_LOOPS:-20} creates killed at random moments ($killed before they finished): each cleaned by delete --force"
+if [ "$killed" -eq 0 ]; then
+  fail "creates killed at random moments" "no create was killed before it finished"
+elif [ "$failures" -eq 0 ]; then
+  ok "$((${CRASH_LOOPS:-20} + 1)) creates killed at random moments ($killed before they finished): each cleaned by delete --force"
+fi
 
 # (d) a foreground run killed once the workload runs.
 use_config crash-d

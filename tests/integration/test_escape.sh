@@ -11,6 +11,10 @@
 #    container's pid namespace cannot open the waiting init's
 #    /proc/1/exe. Limits: `exec` into a running container is tested by the
 #    exec tests; the ELF PT_INTERP route is covered by the code, not here.
+# 4. What a path turns out to be: under the shipped policy (enforce) a
+#    bind source that resolves to a denied path (a bundle symlink to /etc)
+#    and a namespace path that is the host's (/proc/$$/ns/ipc: the test
+#    shell's) are refused, leaving nothing; under audit they run.
 . "$(dirname "$0")/lib.sh"
 
 B="$BW_TMP/bundle"
@@ -173,5 +177,42 @@ for n in c["linux"]["namespaces"]:
 else
   fail "create a waiting container" "create failed"
 fi
+
+# --- 4. what a path turns out to be
+# The shipped policy, its audit log and ID-range pool moved into the
+# test's directory (as test_policy.sh does).
+SRC=$(cd "$TESTS_DIR/.." && pwd)
+POOL=$BW_TMP/run/bulwark/idpool
+ENFORCE=$BW_TMP/policy.json
+sed -e "s|\"auditLog\": \"[^\"]*\"|\"auditLog\": \"$BW_TMP/audit.log\"|" \
+  -e "s|\"pool\": \"[^\"]*\"|\"pool\": \"$POOL\"|" "$SRC/profiles/policy.json" > "$ENFORCE"
+export BULWARK_SECCOMP_PROFILE_DIR=$SRC/profiles/seccomp
+AUDIT=$POLICY
+# No user namespace of its own: the policy adds one, taking a range.
+BIND_ETC="$NO_USERNS"'; c["mounts"].append({"destination": "/mnt/data", "type": "bind", "source": "data", "options": ["rbind", "ro"]})'
+host_ns () { printf '%s; c.pop("hostname", None)\nfor n in c["linux"]["namespaces"]:\n    if n["type"] == "%s": n["path"] = "/proc/%s/ns/%s"' "$NO_USERNS" "$1" "$$" "$1"; }
+resolved () {  # NAME PATTERN EDIT [enforce-only]
+  POLICY=$ENFORCE
+  try "$3" "ln -sfn /etc ../data" true
+  contained "enforce: $1" "$2"
+  [ -z "$(ls "$POOL" 2>/dev/null | grep -v '^\.')" ] && ok "enforce: $1: no ID range held" \
+    || fail "enforce: $1: no ID range held" "$(ls -A "$POOL")"
+  if [ -n "${4:-}" ]; then POLICY=$AUDIT; rm -f "$B/data"; return; fi
+  POLICY=$AUDIT
+  try "$3" "ln -sfn /etc ../data" sh -c 'test -r /mnt/data/passwd || test ! -e /mnt/data; echo ran'
+  contained "audit: $1 runs"
+  [ "$RC" -eq 0 ] && [ "$OUT" = ran ] && ok "audit: $1: the container ran" || fail "audit: $1: the container ran" "rc=$RC out=$OUT"
+  rm -f "$B/data"
+}
+resolved "bind source symlinked to /etc" \
+  '^bulwark: mounts\[[0-9]+\]: mount data to /mnt/data: data resolves to /etc, which the policy denies \(mounts\.deny\)$' "$BIND_ETC"
+resolved "the host's ipc namespace by path" \
+  "^bulwark: linux\\.namespaces\\[[0-9]+\\]\\.path: /proc/$$/ns/ipc is the host's ipc namespace: refused by the policy \\(namespaces\\.allowHost\\)\$" "$(host_ns ipc)"
+# (No audit half: the kernel refuses setns into one's own user namespace.)
+host_userns () { printf '%s\nc["linux"]["namespaces"].append({"type": "user", "path": "/proc/%s/ns/user"})' "$NO_USERNS" "$$"; }
+resolved "the host's user namespace by path" \
+  "^bulwark: linux\\.namespaces\\[[0-9]+\\]\\.path: /proc/$$/ns/user is the host's user namespace: refused by the policy \\(userNamespace\\)\$" "$(host_userns)" enforce-only
+resolved "the host's uts namespace by path" \
+  "^bulwark: linux\\.namespaces\\[[0-9]+\\]\\.path: /proc/$$/ns/uts is the host's uts namespace: refused by the policy \\(namespaces\\.allowHost\\)\$" "$(host_ns uts)"
 
 finish

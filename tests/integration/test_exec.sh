@@ -157,4 +157,58 @@ else
   fail "exec: the container's seccomp filter applies" "run failed: $(cat "$BW_TMP/s1.err")"
 fi
 
+
+# ---- exec is held to the policy, as the container's process at create -------
+# The shipped policy, its audit log and ID-range pool moved into the test's
+# directory; the shipped default seccomp profile from the source tree.
+SRC=$(cd "$TESTS_DIR/.." && pwd)
+ENFORCE=$BW_TMP/policy.json
+sed -e "s|\"auditLog\": \"[^\"]*\"|\"auditLog\": \"$BW_TMP/audit.log\"|" \
+  -e "s|\"pool\": \"[^\"]*\"|\"pool\": \"$BW_TMP/idpool\"|" "$SRC/profiles/policy.json" > "$ENFORCE"
+export BULWARK_SECCOMP_PROFILE_DIR=$SRC/profiles/seccomp
+CAP_SYS_ADMIN_BIT=$((1 << 21))
+# capeff OUTPUT: the CapEff mask of a `grep CapEff /proc/self/status`.
+capeff () { printf '%d' "0x$(sed -n 's/^CapEff:[[:space:]]*//p' <<<"$1")" 2>/dev/null; }
+# A process file asking for CAP_SYS_ADMIN and no no_new_privs.
+cat > "$BW_TMP/priv.json" <<'JSON'
+{"cwd": "/", "args": ["grep", "-E", "^(CapEff|NoNewPrivs):", "/proc/self/status"],
+ "noNewPrivileges": false,
+ "capabilities": {"bounding": ["CAP_KILL", "CAP_SYS_ADMIN"], "effective": ["CAP_KILL", "CAP_SYS_ADMIN"],
+                  "permitted": ["CAP_KILL", "CAP_SYS_ADMIN"]}}
+JSON
+P="$BW_TMP/policy-bundle"
+make_bundle "$P" sleep 600 >/dev/null
+for mode in enforce audit; do
+  pol=$ENFORCE; [ $mode = audit ] && pol=$POLICY
+  if ! POLICY=$pol bw run -d --bundle "$P" "pol-$mode" >/dev/null 2>"$BW_TMP/pol.err"; then
+    fail "exec under $mode: run -d" "$(cat "$BW_TMP/pol.err")"; continue
+  fi
+  out=$(POLICY=$pol bw exec --cap CAP_SYS_ADMIN "pol-$mode" grep CapEff /proc/self/status 2>"$BW_TMP/pol.err")
+  eff=$(capeff "$out")
+  if [ $mode = enforce ]; then
+    [ -n "$eff" ] && [ $((eff & CAP_SYS_ADMIN_BIT)) -eq 0 ] \
+      && grep -q 'process.capabilities.effective: .*(capabilities.allowed)' "$BW_TMP/pol.err" \
+      && ok "exec --cap CAP_SYS_ADMIN under enforce: dropped, with a warning naming the policy key" \
+      || fail "exec --cap CAP_SYS_ADMIN under enforce: dropped, with a warning naming the policy key" \
+              "out '$out', stderr '$(cat "$BW_TMP/pol.err")'"
+    out=$(POLICY=$pol bw exec --process "$BW_TMP/priv.json" "pol-$mode" 2>&1)
+    grep -qE '^NoNewPrivs:[[:space:]]*1' <<<"$out" && [ $(($(capeff "$out") & CAP_SYS_ADMIN_BIT)) -eq 0 ] \
+      && ok "exec --process with noNewPrivileges false under enforce: NoNewPrivs 1, no CAP_SYS_ADMIN" \
+      || fail "exec --process with noNewPrivileges false under enforce: NoNewPrivs 1, no CAP_SYS_ADMIN" "$out"
+  else
+    [ -n "$eff" ] && [ $((eff & CAP_SYS_ADMIN_BIT)) -ne 0 ] && [ ! -s "$BW_TMP/pol.err" ] \
+      && ok "exec --cap CAP_SYS_ADMIN under audit: unchanged, nothing on stderr" \
+      || fail "exec --cap CAP_SYS_ADMIN under audit: unchanged, nothing on stderr" \
+              "out '$out', stderr '$(cat "$BW_TMP/pol.err")'"
+    out=$(POLICY=$pol bw exec --process "$BW_TMP/priv.json" "pol-$mode" 2>&1)
+    grep -qE '^NoNewPrivs:[[:space:]]*0' <<<"$out" \
+      && ok "exec --process with noNewPrivileges false under audit: NoNewPrivs 0" \
+      || fail "exec --process with noNewPrivileges false under audit: NoNewPrivs 0" "$out"
+  fi
+  POLICY=$pol bw delete -f "pol-$mode" >/dev/null 2>&1
+done
+root_is_empty && [ -z "$(ls "$BW_TMP/idpool" 2>/dev/null | grep -v '^\.')" ] \
+  && ok "exec under the policy: nothing left behind" \
+  || fail "exec under the policy: nothing left behind" "$(ls -A "$ROOT" "$BW_TMP/idpool" 2>&1)"
+
 finish

@@ -80,6 +80,9 @@ c["process"]["args"] = ["sh", "-c", sys.argv[3]]
 # (podman's --security-opt seccomp=unconfined): the floor still applies.
 U=$BW_TMP/allowall; make_bundle "$U" sh -c "$INSIDE"; probes "$U"; dockerize "$U"
 edit_config "$U/config.json" 'c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW"}'
+# No capabilities object at all (every capability, left alone).
+N=$BW_TMP/nocaps; make_bundle "$N" sh -c "$INSIDE"; probes "$N"; dockerize "$N"
+edit_config "$N/config.json" 'del c["process"]["capabilities"]'
 
 # ---------------------------------------------------------------- policy errors
 echo '{"mode":"enforce","noSuchKey":1}' > "$BW_TMP/bad.json"
@@ -96,14 +99,15 @@ out=$(BULWARK_POLICY=$BW_TMP/bad.json timeout 30 "$BULWARK" --root "$ROOT" run -
 POLICY=$ENFORCE
 # The capabilities each config keeps of the policy's set (CHOWN,
 # DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID, SETPCAP,
-# NET_BIND_SERVICE): Docker's and bulwark spec's hold all nine, runc spec's
+# NET_BIND_SERVICE): Docker's and bulwark spec's hold all nine (a config with
+# none gets all nine too), runc spec's
 # only KILL and NET_BIND_SERVICE. The limits: the policy's defaults where
 # the config sets none, bulwark spec's own 512 MiB otherwise.
-declare -A WANT_CAPEFF=([docker]=00000000000005fb [allowall]=00000000000005fb
+declare -A WANT_CAPEFF=([docker]=00000000000005fb [allowall]=00000000000005fb [nocaps]=00000000000005fb
                         [spec]=00000000000005fb [runc]=0000000000000420)
-declare -A WANT_LIMITS=([docker]="1073741824 1024" [allowall]="1073741824 1024"
+declare -A WANT_LIMITS=([docker]="1073741824 1024" [allowall]="1073741824 1024" [nocaps]="1073741824 1024"
                         [spec]="536870912 1024" [runc]="1073741824 1024")
-for kind in docker allowall spec runc; do
+for kind in docker allowall nocaps spec runc; do
   dir=$BW_TMP/$kind
   out=$(bw run -b "$dir" "in-$kind" 2>&1)
   rc=$?
@@ -268,6 +272,36 @@ refused "bind of /" 'mounts.*mounts.deny' \
   'c["mounts"].append({"destination":"/host","type":"bind","source":"/","options":["rbind","ro"]})'
 refused "writable /sys" 'mounts.*writableSys' \
   'c["mounts"] = [dict(m, options=[o for o in m.get("options",[]) if o != "ro"]) if m["destination"]=="/sys" else m for m in c["mounts"]]'
+# Options apply in order: a "rw" after the "ro" makes /sys writable.
+refused "/sys with ro then rw" 'mounts\[[0-9]+\]\.options: /sys is mounted writable.*\(writableSys\)' \
+  'c["mounts"] = [dict(m, options=m.get("options",[]) + ["rw"]) if m["destination"]=="/sys" else m for m in c["mounts"]]'
+# A second procfs would have no masked or read-only paths.
+refused "procfs at /mnt/p" 'mounts\[[0-9]+\]\.destination: a procfs at /mnt/p .*\(maskedPaths\)' \
+  'c["mounts"].append({"destination": "/mnt/p", "type": "proc", "source": "proc"})'
+# The config's own mappings may not take host IDs the pool hands out.
+refused "uidMappings inside the ID-range pool" 'linux\.uidMappings\[0\]: host IDs .* overlap the ID-range pool.*\(userNamespace\)' \
+  'c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 268435456 + 3 * 65536, "size": 65536}]'
+
+# linux.resources.unified is written after the structured limits: its
+# memory.max, pids.max and cpu.max get the policy's defaults and ceilings,
+# each a decision naming the key (read from the report: a cgroup v1 host
+# refuses unified at create anyway).
+UN=$BW_TMP/unified; mkdir -p "$UN"; cp -a "$S/rootfs" "$UN/"; cp "$S/config.json" "$UN/"
+edit_config "$UN/config.json" '
+c["linux"].setdefault("resources", {})["unified"] = {"memory.max": "max", "pids.max": "max", "cpu.max": "1600000 100000"}'
+out=$(bw report --format json --bundle "$UN" 2>&1 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for x in d["decisions"]:
+    if x["field"].startswith("linux.resources.unified"):
+        print(x["field"], x["outcome"], x["rule"], x["enforced"])')
+grep -qx 'linux.resources.unified\["memory.max"\] added limits.memory.default 1073741824' <<<"$out" \
+  && grep -qx 'linux.resources.unified\["pids.max"\] added limits.pids.default 1024' <<<"$out" \
+  && grep -qx 'linux.resources.unified\["cpu.max"\] clamped limits.cpu.max 8000m' <<<"$out" \
+  && ok "unified memory.max/pids.max/cpu.max held to the policy's limits" \
+  || fail "unified memory.max/pids.max/cpu.max held to the policy's limits" "$out"
+[ -z "$(records)" ] && [ ! -e "$ROOT/unified" ] && ok "unified: report leaves nothing" \
+  || fail "unified: report leaves nothing" "$(records; ls -A "$ROOT")"
 POLICY=$ENFORCE
 
 # An added user namespace: the rootfs (owned by host root) is idmapped, so
@@ -399,15 +433,22 @@ bw2 delete -f twin2 >/dev/null 2>&1
 [ -z "$(records)" ] && [ -z "$(ls -A "$ROOT2" 2>/dev/null | grep -v -e '^\.lock$' -e '^\.seccomp-cache$')" ] && ok "two --root dirs: deleting both empties the pool" \
   || fail "two --root dirs: deleting both empties the pool" "$(records; ls -A "$ROOT2")"
 
-# A create killed at random points leaks no range once deleted.
+# A create killed while it holds a range (its record is in the pool) leaks
+# no range once deleted. The kill follows the record at once or a little
+# later; it counts when it landed before the create finished (status 137).
+has_record () { compgen -G "$POOL/[!.]*" >/dev/null; }
 held=0
-for delay in 0.01 0.02 0.03 0.05 0.08 0.1 0.2; do
+for delay in 0 0 0 0.001 0.002 0.005 0.01; do
   "$BULWARK" --root "$ROOT" --policy "$POLICY" create -b "$B" killed >/dev/null 2>&1 &
-  sleep "$delay"; kill -KILL $! 2>/dev/null; wait $! 2>/dev/null
-  [ -n "$(records)" ] && held=$((held + 1))
+  pid=$!
+  for _ in $(seq 20000); do has_record && break; kill -0 "$pid" 2>/dev/null || break; done
+  has_record && sleep "$delay"
+  kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  [ $? -eq 137 ] && has_record && held=$((held + 1))
   bw delete --force killed >/dev/null 2>&1
 done
-echo "# SIGKILLed creates: $held of 7 held a range when killed"
+[ "$held" -gt 0 ] && ok "SIGKILLed creates: $held of 7 killed while holding a range" \
+  || fail "SIGKILLed creates: killed while holding a range" "no kill landed between the pool record and the end of create"
 [ -z "$(records)" ] && [ ! -e "$ROOT/killed" ] && ok "SIGKILLed creates leak no range" \
   || fail "SIGKILLed creates leak no range" "$(ls -A "$POOL" "$ROOT")"
 

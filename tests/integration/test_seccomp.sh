@@ -206,6 +206,40 @@ expect_fail "unknown action" '^bulwark: .*linux\.seccomp\.defaultAction: unknown
   create --bundle "$B" bad6
 root_is_empty && ok "bad configs leave nothing behind" || fail "bad configs leave nothing behind" "$(ls "$ROOT")"
 
+# ---- the policy's floor with an allowlist that has no seccomp ---------------
+# The floor goes in before the config's filter (loaded after it, its own
+# seccomp(2) call would be denied); the kernel applies the strictest answer
+# either way, so it still holds. Under the shipped policy (floor on), its
+# pool and audit log moved into the test's directory. The allowlist is the
+# shipped default profile's, without seccomp, with io_uring_setup allowed
+# (so that only the floor denies it).
+SRC=$(cd "$TESTS_DIR/.." && pwd)
+ENFORCE=$BW_TMP/policy.json
+sed -e "s|\"auditLog\": \"[^\"]*\"|\"auditLog\": \"$BW_TMP/audit.log\"|" \
+  -e "s|\"pool\": \"[^\"]*\"|\"pool\": \"$BW_TMP/idpool\"|" "$SRC/profiles/policy.json" > "$ENFORCE"
+export BULWARK_SECCOMP_PROFILE_DIR=$SRC/profiles/seccomp
+ALLOW=$(python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+names = [n for s in p["syscalls"] if s["action"] == "SCMP_ACT_ALLOW" and not s.get("args")
+         for n in s["names"] if n != "seccomp"]
+print(json.dumps(names + ["io_uring_setup"]))' "$SRC/profiles/seccomp/default.json")
+with_seccomp "{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': $ALLOW, 'action': 'SCMP_ACT_ALLOW'}]}"
+POLICY=$ENFORCE probe seccomp_probe 425 1 buf
+[ "$RC" -eq 0 ] && ok "floor: an allowlist without seccomp runs under the shipped policy" \
+  || fail "floor: an allowlist without seccomp runs under the shipped policy" "rc $RC; stderr: $(head -c 300 "$BW_TMP/stderr")"
+expect "floor: io_uring_setup still fails with EPERM under that allowlist" "err 1"
+set_args "$B/config.json" sleep 60
+if POLICY=$ENFORCE bw run -d --bundle "$B" floor-exec >/dev/null 2>"$BW_TMP/stderr"; then
+  OUT=$(POLICY=$ENFORCE bw exec floor-exec seccomp_probe 425 1 buf 2>"$BW_TMP/stderr"); RC=$?
+  expect "floor: exec under that allowlist runs, io_uring_setup EPERM" "err 1"
+  POLICY=$ENFORCE bw delete -f floor-exec >/dev/null 2>&1
+else
+  fail "floor: exec under that allowlist runs, io_uring_setup EPERM" "run -d: $(head -c 300 "$BW_TMP/stderr")"
+fi
+root_is_empty && [ -z "$(ls "$BW_TMP/idpool" 2>/dev/null | grep -v '^\.')" ] \
+  && ok "floor: nothing left behind" || fail "floor: nothing left behind" "$(ls -A "$ROOT" "$BW_TMP/idpool" 2>&1)"
+
 "$BULWARK" features | python3 -c '
 import json, sys
 s = json.load(sys.stdin)["linux"]["seccomp"]

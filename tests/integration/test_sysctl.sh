@@ -23,9 +23,9 @@ done
 [ "$(cat /proc/sys/kernel/domainname)" != example.org ] && ok "the host's domainname is untouched" ||
   fail "the host's domainname is untouched" "$(cat /proc/sys/kernel/domainname)"
 
-refused () { # NAME EDIT PATTERN
+refused () { # NAME EDIT PATTERN [COMMAND: create]
   use "$2"
-  expect_fail "$1" "$3" create --bundle "$B" s2
+  expect_fail "$1" "$3" "${4:-create}" --bundle "$B" s2
   root_is_empty && ok "$1: nothing made" || { fail "$1: nothing made" "$(ls -A "$ROOT")"; bw delete -f s2 >/dev/null 2>&1; }
 }
 refused "vm.swappiness refused" "$(sysctl '{"vm.swappiness": "10"}')" \
@@ -44,5 +44,16 @@ refused "net key without a network namespace" "$(sysctl '{"net.ipv4.ip_forward":
 refused "net key with the host's network namespace joined" \
   "$(sysctl '{"net.ipv4.ip_forward": "1"}'); $(without network); c[\"linux\"][\"namespaces\"].append({\"type\": \"network\", \"path\": \"/proc/$$/ns/net\"})" \
   '"net\.ipv4\.ip_forward" would change the host.s network'
+# The host's ipc and uts namespaces joined by path (the test shell's, not
+# /proc/1), no user namespace: their keys would change the host. (The
+# values are the host's own, and `run`, so that a runtime without the check
+# changes nothing and leaves no container waiting.)
+joined () { printf '%s; %s; c["linux"]["namespaces"].append({"type": "%s", "path": "/proc/%s/ns/%s"})' "$NO_USERNS" "$(without "$1")" "$1" "$$" "$1"; }
+refused "ipc key with the host's ipc namespace joined" \
+  "$(sysctl "{\"kernel.shmmax\": \"$(cat /proc/sys/kernel/shmmax)\"}"); $(joined ipc)" \
+  '^bulwark: linux\.sysctl: "kernel\.shmmax" would change the host.s ipc namespace: the ipc namespace joined in linux\.namespaces is the host.s$' run
+refused "uts key with the host's uts namespace joined" \
+  "$(sysctl "{\"kernel.domainname\": \"$(cat /proc/sys/kernel/domainname)\"}"); $(joined uts); c.pop(\"hostname\", None)" \
+  '^bulwark: linux\.sysctl: "kernel\.domainname" would change the host.s uts namespace' run
 
 finish

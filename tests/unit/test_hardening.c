@@ -39,6 +39,14 @@ test_idpool_params (void)
            && params.n_ranges == HOSTFACTS_IDPOOL_SPAN / 65536,
          "pool: start, size and count", "%u %u %u", params.start, params.range_size,
          params.n_ranges);
+  /* The transform refuses config mappings inside the bounds the host facts
+   * give: every range the pool hands out must lie inside them. */
+  struct host_facts f;
+  host_facts_gather (&f, "/run/bulwark", NULL);
+  CHECK (f.id_pool_size && f.id_pool_start == params.start
+           && (uint64_t) params.n_ranges * params.range_size <= f.id_pool_size,
+         "host facts: the ID-range pool's bounds hold every range", "%u+%u", f.id_pool_start,
+         f.id_pool_size);
   policy_free (p);
 }
 
@@ -151,7 +159,7 @@ test_saved_posture (void)
     goto done;
   {
     struct host_facts f = { .landlock = true, .landlock_abi = 6, .idmapped_mounts = true,
-                            .state_root = "/run/bulwark", .arch = "x86_64",
+                            .state_root = "/run/bulwark",
                             .id_range_start = HOSTFACTS_IDPOOL_START, .id_range_size = 65536 };
     CHECK (policy_harden (p, &f, in, &out, &d, &err) == 0, "docker.json hardens", "%s", err.msg);
     if (!d)

@@ -10,6 +10,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cleanup.h"
+#include "hostfacts.h"
 #include "policy.h"
 #include "spec.h"
 #include "unit.h"
@@ -19,11 +20,12 @@
 static struct host_facts
 facts_here (void)
 {
-  /* This CI host: no AppArmor/SELinux, Landlock, cgroup v1 hybrid. */
+  /* This CI host: no AppArmor/SELinux, Landlock. */
   return (struct host_facts) {
-    .landlock = true, .landlock_abi = 6, .cgroups = CGROUP_LAYOUT_HYBRID,
+    .landlock = true, .landlock_abi = 6,
     .idmapped_mounts = true, .state_root = "/run/bulwark", .bundle = "/srv/bundle",
-    .arch = "x86_64", .id_range_start = 200000, .id_range_size = 65536,
+    .id_range_start = 200000, .id_range_size = 65536,
+    .id_pool_start = HOSTFACTS_IDPOOL_START, .id_pool_size = HOSTFACTS_IDPOOL_SPAN,
   };
 }
 
@@ -81,14 +83,19 @@ load_config (const char *name)
 }
 
 static void
-add_annotation (struct spec *s, const char *key, const char *value)
+map_add (struct spec_map *m, const char *key, const char *value)
 {
-  struct spec_map *m = &s->annotations;
   m->items = realloc (m->items, (m->n + 1) * sizeof *m->items);
   m->items[m->n].key = strdup (key);
   m->items[m->n].value = strdup (value);
   m->n++;
   m->set = true;
+}
+
+static void
+add_annotation (struct spec *s, const char *key, const char *value)
+{
+  map_add (&s->annotations, key, value);
 }
 
 static void
@@ -708,6 +715,265 @@ test_refusals (const struct policy *p)
   spec_free (s);
 }
 
+/* ------------------------------------------------------------ escapes */
+
+static const char *
+map_get (const struct spec_map *m, const char *key)
+{
+  for (size_t i = 0; i < m->n; i++)
+    if (strcmp (m->items[i].key, key) == 0)
+      return m->items[i].value;
+  return NULL;
+}
+
+static void
+check_unified (const struct spec *out, const char *key, const char *want, const char *name)
+{
+  const char *got = out && out->linux->resources ? map_get (&out->linux->resources->unified, key)
+                                                 : NULL;
+  CHECK (got && strcmp (got, want) == 0, name, "%s = \"%s\", want \"%s\"", key,
+         got ? got : "(absent)", want);
+}
+
+/* linux.resources.unified is written after the structured limits: its
+ * memory.max, pids.max and cpu.max get the same defaults and ceilings, at
+ * create and at update; audit mode changes nothing. */
+static void
+test_unified_limits (const struct policy *p)
+{
+  _cleanup_policy_ struct policy *audit = load_policy (DATA "policy/audit.json");
+  _cleanup_policy_ struct policy *all = load_policy (DATA "policy/relax-all.json");
+  struct host_facts f = facts_here ();
+  struct spec *s = load_config ("runc-spec.json");
+  struct spec_map *u = &s->linux->resources->unified;
+  map_add (u, "memory.max", "max");
+  map_add (u, "pids.max", "max");
+  map_add (u, "cpu.max", "max");
+  map_add (u, "memory.high", "max");
+  struct run r = harden (p, &f, s);
+  CHECK (r.ret == 0, "unified: \"max\" limits harden", "%s", r.err.msg);
+  check_unified (r.out, "memory.max", "1073741824", "unified: memory.max \"max\" gets the default");
+  check_unified (r.out, "pids.max", "1024", "unified: pids.max \"max\" gets the default");
+  check_unified (r.out, "cpu.max", "200000 100000", "unified: cpu.max \"max\" gets the default");
+  check_unified (r.out, "memory.high", "max", "unified: keys the policy does not limit stay");
+  CHECK_DECISION (r.d, "limits", "limits.memory.default", "linux.resources.unified[\"memory.max\"]",
+                  DECISION_ADDED, "1073741824", "unified: the default is a decision naming the key");
+  run_free (&r);
+
+  r = harden (audit, &f, s);
+  check_unified (r.out, "memory.max", "max", "unified: audit changes nothing");
+  CHECK_DECISION (r.d, "limits", "limits.pids.default", "linux.resources.unified[\"pids.max\"]",
+                  DECISION_ADDED, "1024", "unified: audit reports the default");
+  run_free (&r);
+  spec_free (s);
+
+  s = load_config ("runc-spec.json");
+  u = &s->linux->resources->unified;
+  map_add (u, "memory.max", "100G");
+  map_add (u, "pids.max", "99999");
+  map_add (u, "cpu.max", "1600000 100000");
+  r = harden (p, &f, s);
+  check_unified (r.out, "memory.max", "8589934592", "unified: memory.max above the max clamped");
+  check_unified (r.out, "pids.max", "32768", "unified: pids.max above the max clamped");
+  check_unified (r.out, "cpu.max", "800000 100000", "unified: cpu.max above the max clamped");
+  CHECK_DECISION (r.d, "limits", "limits.cpu.max", "linux.resources.unified[\"cpu.max\"]",
+                  DECISION_CLAMPED, "8000m", "unified: the clamp is a decision naming the key");
+  run_free (&r);
+  spec_free (s);
+
+  s = load_config ("runc-spec.json");
+  u = &s->linux->resources->unified;
+  map_add (u, "memory.max", "512M");
+  map_add (u, "cpu.max", "max 50000");
+  r = harden (p, &f, s);
+  check_unified (r.out, "memory.max", "512M", "unified: memory.max within the max as asked");
+  check_unified (r.out, "cpu.max", "100000 50000", "unified: cpu.max keeps its period");
+  run_free (&r);
+  free (u->items[0].value);
+  u->items[0].value = strdup ("lots");
+  check_refusal (p, s,
+                 "linux.resources.unified[\"memory.max\"]: the policy cannot check this value "
+                 "(expected \"max\" or a size in bytes); policy refuses it (limits.memory.max)",
+                 "unified: a value the policy cannot read is refused");
+  spec_free (s);
+
+  /* A bulwark.memory.max relaxation the policy allows raises the ceiling. */
+  s = load_config ("runc-spec.json");
+  map_add (&s->linux->resources->unified, "memory.max", "12G");
+  add_annotation (s, "bulwark.memory.max", "16G");
+  r = harden (all, &f, s);
+  check_unified (r.out, "memory.max", "12G", "unified: an allowed relaxation holds");
+  run_free (&r);
+  spec_free (s);
+
+  /* update */
+  struct decisions *d = NULL;
+  struct bw_error err = { 0 };
+  s = load_config ("docker-seccomp-unconfined.json");
+  map_add (&s->linux->resources->unified, "pids.max", "max");
+  map_add (&s->linux->resources->unified, "memory.max", "100G");
+  CHECK (policy_limit_resources (audit, s, &d, &err) == 0, "unified update: audit ok", "%s",
+         err.msg);
+  check_unified (s, "pids.max", "max", "unified update: audit changes nothing");
+  decisions_free (d);
+  CHECK (policy_limit_resources (p, s, &d, &err) == 0, "unified update: ok", "%s", err.msg);
+  check_unified (s, "pids.max", "1024", "unified update: \"max\" gets the default");
+  check_unified (s, "memory.max", "8589934592", "unified update: above the max clamped");
+  CHECK_DECISION (d, "limits", "limits.memory.max", "linux.resources.unified[\"memory.max\"]",
+                  DECISION_CLAMPED, "8589934592", "unified update: the clamp is a decision");
+  decisions_free (d);
+  spec_free (s);
+}
+
+static void
+set_options (struct spec_mount *m, const char *const *opts)
+{
+  bw_strvfree (m->options.v);
+  m->options = (struct spec_strv) { 0 };
+  m->options.v = calloc (1, sizeof (char *));
+  for (; *opts; opts++)
+    {
+      m->options.v = realloc (m->options.v, (m->options.n + 2) * sizeof (char *));
+      m->options.v[m->options.n++] = strdup (*opts);
+      m->options.v[m->options.n] = NULL;
+    }
+}
+
+/* The last of the options wins, as the runtime applies them. */
+static const char *
+last_ro_rw (const struct spec_strv *o)
+{
+  const char *last = "(none)";
+  for (size_t i = 0; i < o->n; i++)
+    if (strcmp (o->v[i], "ro") == 0 || strcmp (o->v[i], "rw") == 0 || strcmp (o->v[i], "rrw") == 0)
+      last = o->v[i];
+  return last;
+}
+
+/* ["ro","rw"] is writable: the effective value counts, not whether "ro"
+ * appears; clamping leaves the mount read-only. */
+static void
+test_writable_sys_order (const struct policy *p)
+{
+  _cleanup_policy_ struct policy *clamp = load_policy (DATA "policy/clamp.json");
+  struct host_facts f = facts_here ();
+  static const char *const ro_rw[] = { "nosuid", "ro", "rw", NULL };
+  static const char *const rw_ro[] = { "nosuid", "rw", "ro", NULL };
+  static const char *const bind_rrw[] = { "rbind", "ro", "rrw", NULL };
+  struct spec *s = load_config ("runc-spec.json");
+  set_options (&s->mounts[5], ro_rw);
+  check_refusal (p, s, "mounts[5].options: /sys is mounted writable; policy refuses it "
+                       "(writableSys)", "writable /sys: [\"ro\",\"rw\"] is refused");
+  struct run r = harden (clamp, &f, s);
+  CHECK (r.ret == 0 && strcmp (last_ro_rw (&r.out->mounts[5].options), "ro") == 0,
+         "writable /sys: [\"ro\",\"rw\"] clamped to read-only", "%s",
+         r.out ? last_ro_rw (&r.out->mounts[5].options) : r.err.msg);
+  CHECK_DECISION (r.d, "mounts", "writableSys", "mounts[5].options", DECISION_CLAMPED, "ro",
+                  "writable /sys: the clamp is a decision");
+  run_free (&r);
+  set_options (&s->mounts[5], rw_ro);
+  r = harden (p, &f, s);
+  CHECK (r.ret == 0, "writable /sys: [\"rw\",\"ro\"] is read-only", "%s", r.err.msg);
+  run_free (&r);
+  spec_free (s);
+
+  s = load_config ("runc-spec.json");
+  add_bind (s, "/srv/sys", "/proc/sys/kernel");
+  set_options (&s->mounts[7], bind_rrw);
+  check_refusal (p, s, "mounts[7].options: /proc/sys/kernel is mounted writable; policy refuses it "
+                       "(writableSys)", "writable /proc/sys: a bind's rrw undoes ro");
+  r = harden (clamp, &f, s);
+  const struct spec_strv *o = r.out ? &r.out->mounts[7].options : NULL;
+  CHECK (r.ret == 0 && strcmp (last_ro_rw (o), "ro") == 0 && strv_has (o, "rro")
+           && !strv_has (o, "rrw"),
+         "writable /proc/sys: a bind clamped read-only, recursively", "%s",
+         o ? last_ro_rw (o) : r.err.msg);
+  run_free (&r);
+  spec_free (s);
+}
+
+/* A second procfs escapes maskedPaths, readonlyPaths and the /proc/sys
+ * check: procfs goes at /proc only. */
+static void
+test_proc_elsewhere (const struct policy *p)
+{
+  struct host_facts f = facts_here ();
+  struct spec *s = load_config ("runc-spec.json");
+  add_bind (s, "proc", "/mnt/p");
+  free (s->mounts[7].type);
+  s->mounts[7].type = strdup ("proc");
+  set_options (&s->mounts[7], (const char *const[]) { "nosuid", NULL });
+  check_refusal (p, s,
+                 "mounts[7].destination: a procfs at /mnt/p would escape the masked and read-only "
+                 "paths; procfs goes at /proc only; policy refuses it (maskedPaths)",
+                 "proc elsewhere: refused");
+  free (s->mounts[7].destination);
+  s->mounts[7].destination = strdup ("//proc/.");
+  struct run r = harden (p, &f, s);
+  CHECK (r.ret == 0, "proc elsewhere: a second one at /proc (spelt //proc/.) passes", "%s",
+         r.err.msg);
+  run_free (&r);
+  spec_free (s);
+}
+
+/* No capabilities object would leave every capability: the allowed set is
+ * filled in. */
+static void
+test_missing_capabilities (const struct policy *p)
+{
+  struct host_facts f = facts_here ();
+  struct spec *s = load_config ("runc-spec.json");
+  struct spec_capabilities *c = s->process->capabilities;
+  s->process->capabilities = NULL;
+  struct run r = harden (p, &f, s);
+  s->process->capabilities = c;
+  CHECK (r.ret == 0, "no capabilities: hardens", "%s", r.err.msg);
+  const struct spec_capabilities *o = r.ret == 0 ? r.out->process->capabilities : NULL;
+  CHECK (o && o->bounding.n == p->caps_allowed.n && o->effective.n == p->caps_allowed.n
+           && o->permitted.n == p->caps_allowed.n && o->inheritable.n == 0 && o->ambient.n == 0
+           && strv_has (&o->bounding, "CAP_CHOWN") && !strv_has (&o->bounding, "CAP_SYS_ADMIN"),
+         "no capabilities: the allowed set in bounding, effective, permitted", "%zu",
+         o ? o->bounding.n : 0);
+  CHECK_DECISION (r.d, "capabilities", "capabilities.allowed", "process.capabilities",
+                  DECISION_CLAMPED, NULL, "no capabilities: reported as clamped");
+  run_free (&r);
+  spec_free (s);
+}
+
+/* A config's own mappings may not share host IDs with the ID-range pool. */
+static void
+test_mappings_in_pool (const struct policy *p)
+{
+  struct host_facts f = facts_here ();
+  struct spec *s = load_config ("bulwark-spec.json");
+  struct spec_id_mapping *uid = &s->linux->uid_mappings.items[0];
+  uid->host_id = HOSTFACTS_IDPOOL_START + 65536;
+  check_refusal (p, s,
+                 "linux.uidMappings[0]: host IDs 268500992-268566527 overlap the ID-range pool "
+                 "(268435456-1879048191), which gives them to other containers; policy refuses "
+                 "it (userNamespace)",
+                 "mappings: a uid mapping inside the pool is refused");
+  uid->host_id = HOSTFACTS_IDPOOL_START - 65536;
+  struct run r = harden (p, &f, s);
+  CHECK (r.ret == 0, "mappings: a mapping that ends below the pool passes", "%s", r.err.msg);
+  run_free (&r);
+  s->linux->gid_mappings.items[0].host_id = HOSTFACTS_IDPOOL_START - 1;
+  r = harden (p, &f, s);
+  CHECK (r.ret == -EPERM && strncmp (r.err.msg, "linux.gidMappings[0]: ", 22) == 0
+           && strstr (r.err.msg, "(userNamespace)"),
+         "mappings: a gid mapping straddling the pool start is refused", "%s", r.err.msg);
+  run_free (&r);
+  spec_free (s);
+
+  /* The built-in defaults allow no relaxation; the shipped file does. */
+  _cleanup_policy_ struct policy *empty = parse_policy ("{}");
+  CHECK (empty && !empty->relax_rootfs_writable && empty->relax_caps_add.n == 0
+           && !empty->relax_memory_max && !empty->relax_cpu_max && !empty->relax_pids_max
+           && !empty->relax_seccomp_unconfined && !empty->relax_userns_disable
+           && p->relax_memory_max && p->relax_rootfs_writable,
+         "policy: the built-in defaults are the floor, relaxations only from a file", "differ");
+}
+
 /* ------------------------------------------------------------ relaxations */
 
 struct relax_case
@@ -1082,6 +1348,104 @@ test_landlock_nnp (void)
   run_free (&r);
 }
 
+/* exec: a process run in a running container, held to the policy as the
+ * container's own process was at create. */
+static struct spec_process *
+exec_process (const char *json)
+{
+  struct bw_error err = { 0 };
+  struct spec_process *proc = NULL;
+  if (spec_parse_process (json, strlen (json), &proc, &err) < 0)
+    printf ("# spec_parse_process: %s\n", err.msg);
+  return proc;
+}
+
+#define EXEC_PROCESS_JSON                                                     \
+  "{\"cwd\": \"/\", \"args\": [\"sh\"], \"noNewPrivileges\": false, "            \
+  "\"capabilities\": {\"bounding\": [\"CAP_KILL\", \"CAP_SYS_ADMIN\", \"CAP_NET_RAW\"], "\
+  "\"effective\": [\"CAP_KILL\", \"CAP_SYS_ADMIN\"], \"permitted\": [\"CAP_KILL\", "     \
+  "\"CAP_SYS_ADMIN\", \"CAP_NET_RAW\"], \"inheritable\": [\"CAP_KILL\"], "              \
+  "\"ambient\": [\"CAP_KILL\"]}%s}"
+
+static void
+test_limit_process (const struct policy *p)
+{
+  _cleanup_policy_ struct policy *audit = load_policy (DATA "policy/audit.json");
+  _cleanup_spec_ struct spec *config = load_config ("runc-spec.json");
+  struct host_facts f = facts_here ();
+  struct decisions *d = NULL;
+  struct bw_error err = { 0 };
+  char json[1024];
+  snprintf (json, sizeof json, EXEC_PROCESS_JSON, "");
+  struct spec_process *proc = exec_process (json);
+  if (!audit || !proc)
+    return;
+
+  CHECK (policy_limit_process (p, &f, config, proc, &d, &err) == 0, "exec process: ok", "%s",
+         err.msg);
+  const struct spec_capabilities *c = proc->capabilities;
+  CHECK (!strv_has (&c->bounding, "CAP_SYS_ADMIN") && !strv_has (&c->effective, "CAP_SYS_ADMIN")
+           && !strv_has (&c->permitted, "CAP_SYS_ADMIN") && !strv_has (&c->permitted, "CAP_NET_RAW")
+           && strv_has (&c->effective, "CAP_KILL"),
+         "exec process: capabilities outside the allowed set dropped", "effective %zu", c->effective.n);
+  CHECK (c->ambient.n == 0, "exec process: ambient cleared", "%zu left", c->ambient.n);
+  CHECK (proc->no_new_privileges.set && proc->no_new_privileges.value,
+         "exec process: no_new_privs forced", "off");
+  CHECK_DECISION (d, "capabilities", "capabilities.allowed", "process.capabilities.effective",
+                  DECISION_CLAMPED, "CAP_KILL", "exec process: the clamp is a decision");
+  CHECK_DECISION (d, "capabilities", "noNewPrivileges", NULL, DECISION_CLAMPED, "true",
+                  "exec process: no_new_privs clamped");
+  CHECK (!find (d, "lsm", "lsm.landlock", "mounts") && !d->plan.landlock,
+         "exec process: Landlock stays the container's", "planned");
+  decisions_free (d);
+  spec_process_free (proc);
+
+  /* The container's bulwark.capabilities.add keeps what it granted. */
+  add_annotation (config, "bulwark.capabilities.add", "CAP_NET_RAW");
+  proc = exec_process (json);
+  CHECK (policy_limit_process (p, &f, config, proc, &d, &err) == 0
+           && strv_has (&proc->capabilities->permitted, "CAP_NET_RAW")
+           && !strv_has (&proc->capabilities->permitted, "CAP_SYS_ADMIN"),
+         "exec process: the container's relaxation applies", "%s", err.msg);
+  CHECK_DECISION (d, "capabilities", "relaxations.capabilities.add", NULL, DECISION_RELAXED,
+                  NULL, "exec process: the relaxation is a decision");
+  decisions_free (d);
+  spec_process_free (proc);
+
+  /* AppArmor: no profile gets the policy's; one it does not allow fails. */
+  f.apparmor = true;
+  proc = exec_process (json);
+  CHECK (policy_limit_process (p, &f, config, proc, &d, &err) == 0 && proc->apparmor_profile
+           && strcmp (proc->apparmor_profile, "bulwark-default") == 0,
+         "exec process: AppArmor profile added", "%s", err.msg);
+  decisions_free (d);
+  spec_process_free (proc);
+  snprintf (json, sizeof json, EXEC_PROCESS_JSON, ", \"apparmorProfile\": \"unconfined\"");
+  proc = exec_process (json);
+  CHECK (policy_limit_process (p, &f, config, proc, &d, &err) == -EPERM,
+         "exec process: a profile the policy does not allow is refused", "accepted");
+  CHECK_STREQ (err.msg,
+               "process.apparmorProfile: AppArmor profile \"unconfined\" is not allowed; policy "
+               "refuses it (lsm.allowedApparmorProfiles)",
+               "exec process: the refusal names the policy key");
+  decisions_free (d);
+  spec_process_free (proc);
+
+  /* Audit: decided and reported, nothing changed. */
+  proc = exec_process (json);
+  CHECK (policy_limit_process (audit, &f, config, proc, &d, &err) == 0, "exec process: audit ok",
+         "%s", err.msg);
+  CHECK (strv_has (&proc->capabilities->effective, "CAP_SYS_ADMIN")
+           && proc->capabilities->ambient.n == 1 && !proc->no_new_privileges.value
+           && strcmp (proc->apparmor_profile, "unconfined") == 0,
+         "exec process: audit changes nothing", "changed");
+  CHECK (d->mode == POLICY_AUDIT && count (d, "capabilities", DECISION_CLAMPED) > 0
+           && count (d, "lsm", DECISION_REFUSED) == 1,
+         "exec process: audit reports what it would do", "%zu decisions", d->n);
+  decisions_free (d);
+  spec_process_free (proc);
+}
+
 int
 main (void)
 {
@@ -1095,8 +1459,14 @@ main (void)
   test_docker_unconfined (p);
   test_docker_privileged (p);
   test_refusals (p);
+  test_unified_limits (p);
+  test_writable_sys_order (p);
+  test_proc_elsewhere (p);
+  test_missing_capabilities (p);
+  test_mappings_in_pool (p);
   test_relaxations ();
   test_limit_resources (p);
+  test_limit_process (p);
   test_audit_and_report ();
   test_edges (p);
   test_landlock_nnp ();

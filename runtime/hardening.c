@@ -326,9 +326,10 @@ hardening_limit_exec (struct cli_ctx *ctx, const char *id, const struct spec *co
   int ret = host_policy_load (ctx, &p, err);
   if (ret == 0)
     ret = policy_limit_process (p, &facts, config, process, &d, err);
-  /* Audit goes to the --log file only: a container that was never hardened
-   * would otherwise warn on every exec. */
-  enum log_level level = d && d->mode == POLICY_AUDIT ? LOG_LEVEL_INFO : LOG_LEVEL_WARNING;
+  /* To the --log file only, as create's decisions: clients pass their own
+   * default set with every exec (Docker's has NET_RAW, MKNOD), and their
+   * users see the runtime's stderr mixed into the process's output. */
+  const enum log_level level = LOG_LEVEL_INFO;
   for (size_t i = 0; ret == 0 && i < d->n; i++)
     {
       const struct decision *x = &d->items[i];

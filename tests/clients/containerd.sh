@@ -454,11 +454,7 @@ left=$(awk '{top[$2] = $3} END {for (m in top) if (top[m] ~ /^cgroup2?$/) print 
        while read -r m; do find "$m$CG" -maxdepth 1 -name "${ID_PREFIX}-loop*" 2>/dev/null; done)
 if [ -z "$left" ]; then ok "containerd: loop: no cgroup left"
 else fail "containerd: loop: no cgroup left" "$left"; fi
-left=$(for p in /proc/[0-9]*; do
-         [ "${p#/proc/}" = $$ ] && continue
-         { tr '\0' ' ' <"$p/cmdline"; cat "$p/cgroup"; } 2>/dev/null | grep -q -- "${ID_PREFIX}-loop" \
-           && echo "${p#/proc/}"
-       done)
+left=$(procs_naming -F -- "${ID_PREFIX}-loop")
 if [ -z "$left" ]; then ok "containerd: loop: no process left"
 else fail "containerd: loop: no process left" "pids $left"; fi
 ranges_after=$(our_ranges | wc -l)

@@ -364,10 +364,7 @@ if [ -z "$left" ]; then ok "crio: no state left in the runtime root"
 else fail "crio: no state left in the runtime root" "$left"; fi
 left=$(grep -rlsF -- "$CL_TMP" "$IDPOOL_DIR")
 if [ -z "$left" ]; then ok "crio: no ID range left"; else fail "crio: no ID range left" "$left"; fi
-left=$(for p in /proc/[0-9]*; do
-         [ "${p#/proc/}" = $$ ] && continue
-         { tr '\0' ' ' <"$p/cmdline"; cat "$p/cgroup"; } 2>/dev/null | grep -q -- "$ID_PREFIX-" && echo "${p#/proc/}"
-       done)
+left=$(procs_naming -F -- "$ID_PREFIX-")
 if [ -z "$left" ]; then ok "crio: no process left"; else fail "crio: no process left" "pids $left"; fi
 
 crio_teardown

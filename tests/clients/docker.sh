@@ -107,12 +107,7 @@ expect_rc "docker: docker load of the local image" 0 "${DK[@]}" load -i "$CL_TMP
 
 # our_idranges: ranges of bulwark's machine-wide pool (shared with other
 # suites) whose record names a state dir in our runtime root.
-our_idranges () {
-  local r
-  for r in $(idranges_left); do
-    grep -qF -- "$RT_ROOT/" "$IDPOOL_DIR/$r" 2>/dev/null && echo "$r"
-  done
-}
+our_idranges () { ranges_naming -F -- "$RT_ROOT/"; }
 # full_id NAME: the container's full id.
 full_id () { timeout 30 "$DOCKER_BIN" inspect -f '{{.Id}}' "$1" 2>/dev/null; }
 # state_of NAME FIELD: a field of the container's .State.
@@ -313,12 +308,7 @@ if [ "${#LOOP_IDS[@]}" -gt 0 ]; then printf '%s\n' "${LOOP_IDS[@]}"; fi >"$CL_TM
 # ids_in FILE...: lines of FILE that name one of the loop's containers.
 ids_in () { grep -Ff "$CL_TMP/loop-ids" "$@" 2>/dev/null; }
 # procs_left: processes whose command line or cgroup names a loop container.
-procs_left () {
-  local p
-  for p in /proc/[0-9]*; do
-    { tr '\0' ' ' <"$p/cmdline"; echo; cat "$p/cgroup"; } 2>/dev/null | ids_in -q && echo "${p#/proc/}"
-  done
-}
+procs_left () { procs_naming -F -f "$CL_TMP/loop-ids"; }
 no_state_left () { [ -z "$(state_left "$RT_ROOT")" ]; }
 # Docker's shims exit a moment after the container is removed.
 wait_for 15 no_state_left

@@ -213,6 +213,25 @@ idranges_left () {
   ls -A "$IDPOOL_DIR" 2>/dev/null | grep -v '^\.'
 }
 
+# ranges_naming GREP-ARGS...: the ranges of the pool whose record (it names
+# its owner's state dir, <root>/<id>) matches `grep GREP-ARGS`.
+ranges_naming () {
+  local r
+  for r in $(idranges_left); do
+    grep -q "$@" "$IDPOOL_DIR/$r" 2>/dev/null && echo "$r"
+  done
+}
+
+# procs_naming GREP-ARGS...: processes (but this shell) whose command line
+# or cgroup matches `grep GREP-ARGS`.
+procs_naming () {
+  local p
+  for p in /proc/[0-9]*; do
+    [ "${p#/proc/}" = $$ ] && continue
+    { tr '\0' ' ' <"$p/cmdline"; echo; cat "$p/cgroup"; } 2>/dev/null | grep -q "$@" && echo "${p#/proc/}"
+  done
+}
+
 # pids_of_suite CGROUP: processes this suite left: those whose command
 # line names $CL_TMP (daemons, shims, monitors) and those still in the
 # containers' cgroups below the pids controller's CGROUP.

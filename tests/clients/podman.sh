@@ -163,12 +163,7 @@ frozen () {
 
 # ranges_of IDS_FILE: the ranges of bulwark's ID pool whose record names
 # one of these containers (the owner is its state directory, <root>/<id>).
-ranges_of () {
-  local r
-  for r in $(idranges_left); do
-    grep -q -F -f "$1" "$IDPOOL_DIR/$r" 2>/dev/null && echo "$r"
-  done
-}
+ranges_of () { ranges_naming -F -f "$1"; }
 
 CGROUP_FILE='for f in "$@"; do for d in /sys/fs/cgroup/$f; do [ -r "$d" ] && { cat "$d"; exit; }; done; done'
 
@@ -360,9 +355,7 @@ cgroups_of () {
     case $fs:$(stat -f -c %T "$dir" 2>/dev/null) in cgroup:cgroupfs|cgroup2:cgroup2fs) find "$dir" -mindepth 1 -maxdepth 6 -type d 2>/dev/null | grep -F -f "$1" ;; esac
   done </proc/self/mounts
 }
-procs_of () {
-  grep -a -l -F -f "$1" /proc/[0-9]*/cmdline /proc/[0-9]*/cgroup 2>/dev/null | grep -v "^/proc/$$/"
-}
+procs_of () { procs_naming -F -f "$1"; }
 nothing_left () {
   ! state_of "$1" >/dev/null && ! mounts_of "$1" | grep -q . && ! cgroups_of "$1" | grep -q . \
     && ! procs_of "$1" | grep -q . && ! ranges_of "$1" | grep -q .
